@@ -1,0 +1,32 @@
+"""The HTTP API (django-ninja), mounted at the site root; OpenAPI at /api/openapi.json."""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from orchestrator.api.integrations import router as integrations_router
+from orchestrator.api.tasks import router as tasks_router
+
+api = NinjaAPI(
+    title="Steward",
+    version="1.0",
+    description="Self-hosted assistant: integrations, queue, approvals and chat.",
+    docs_url="/api/docs",
+    openapi_url="/api/openapi.json",
+)
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": "Request body too large"}, status=413)
+
+
+@api.get("/", tags=["health"], summary="Health check", auth=None)
+def health(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+api.add_router("/", integrations_router)
+api.add_router("/api/tasks", tasks_router)

@@ -1,0 +1,65 @@
+"""``/integrations``: list integrations and trigger runs (SPEC §2.1, seed/api.md)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from integrations import registry
+from orchestrator.models import Integration
+from orchestrator.triggers import TriggerError, integration_trigger
+
+router = Router(tags=["integrations"])
+
+
+class IntegrationOut(Schema):
+    id: str
+    type: str
+    name: str
+    enabled: bool
+    platforms: list[str] | None = None  # omitted for service-only types
+
+
+class RunOut(Schema):
+    task_ids: list[str]
+    status: str
+
+
+def _integration_out(integration: Integration) -> IntegrationOut:
+    platforms = None
+    known = integration.type in registry.type_names()
+    if not known or not registry.get(integration.type).is_service_only:
+        platforms = integration.enabled_platform_names() if known else []
+    return IntegrationOut(
+        id=integration.integration_id,
+        type=integration.type,
+        name=integration.name,
+        enabled=integration.enabled,
+        platforms=platforms,
+    )
+
+
+@router.get("/integrations", response=list[IntegrationOut], exclude_none=True, summary="List integrations")
+def integration_list(request: HttpRequest) -> list[IntegrationOut]:
+    return [_integration_out(i) for i in Integration.objects.prefetch_related("platforms")]
+
+
+def _trigger(integration_id: str, platform: str | None) -> RunOut:
+    try:
+        tasks = integration_trigger(integration_id, platform)
+    except TriggerError as exc:
+        raise HttpError(exc.status, exc.detail) from None
+    return RunOut(task_ids=[t.uid for t in tasks], status="pending")
+
+
+@router.post("/integrations/{integration_id}/run", response=RunOut, summary="Run every enabled platform")
+def integration_run(request: HttpRequest, integration_id: str) -> RunOut:
+    return _trigger(integration_id, None)
+
+
+@router.post(
+    "/integrations/{integration_id}/{platform}/run", response=RunOut, summary="Run one platform"
+)
+def platform_run(request: HttpRequest, integration_id: str, platform: str) -> RunOut:
+    return _trigger(integration_id, platform)

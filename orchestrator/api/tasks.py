@@ -1,0 +1,53 @@
+"""``/api/tasks/{task_id}``: the state of any queued task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from orchestrator.api.timestamps import iso
+from orchestrator.models import Task
+
+router = Router(tags=["tasks"])
+
+
+class TaskOut(Schema):
+    id: str
+    type: str
+    status: str
+    priority: int
+    attempts: int
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    result: Any = None
+    error: str | None = None
+
+
+def task_out(task: Task) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": task.uid,
+        "type": task.type,
+        "status": task.status,
+        "priority": task.priority,
+        "attempts": task.attempts,
+        "created_at": iso(task.created_at),
+        "started_at": iso(task.started_at),
+        "finished_at": iso(task.finished_at),
+    }
+    if task.result is not None:
+        body["result"] = task.result
+    if task.error:
+        body["error"] = task.error
+    return body
+
+
+@router.get("/{task_id}", response=TaskOut, exclude_unset=True, summary="Task status")
+def task_detail(request: HttpRequest, task_id: str) -> dict[str, Any]:
+    task = Task.objects.filter(uid=task_id).first()
+    if task is None:
+        raise HttpError(404, f"Task '{task_id}' not found")
+    return task_out(task)

@@ -1,0 +1,111 @@
+"""The ``doctor`` check registry. Each part of Steward registers its own checks here.
+
+A check is a function returning a :class:`CheckResult` (or a list of them, one per configured
+thing such as each LLM profile). It must not raise for an expected failure — it reports it — and must
+finish within a few seconds (use client-side timeouts).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    message: str
+    warning: bool = False  # shown, but does not fail doctor
+
+
+CheckFunc = Callable[[], CheckResult | Iterable[CheckResult]]
+_checks: list[tuple[str, CheckFunc]] = []
+
+
+def doctor_check(name: str) -> Callable[[CheckFunc], CheckFunc]:
+    def register(func: CheckFunc) -> CheckFunc:
+        _checks.append((name, func))
+        return func
+
+    return register
+
+
+def run_checks() -> list[CheckResult]:
+    results: list[CheckResult] = []
+    for name, func in _checks:
+        try:
+            outcome = func()
+        except Exception as exc:  # a crashing check is a failed check, not a crashed doctor
+            results.append(CheckResult(name, False, f"check crashed: {type(exc).__name__}: {exc}"))
+            continue
+        results.extend([outcome] if isinstance(outcome, CheckResult) else outcome)
+    return results
+
+
+@doctor_check("database")
+def check_database() -> CheckResult:
+    vendor = connection.vendor
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        return CheckResult("database", False, f"{vendor} unreachable: {exc}")
+    if pending:
+        return CheckResult(
+            "database", False, f"{len(pending)} migration(s) pending: run `python manage.py migrate`"
+        )
+    return CheckResult("database", True, f"{vendor} reachable and migrated")
+
+
+@doctor_check("worker")
+def check_worker() -> list[CheckResult]:
+    from orchestrator.queue.maintenance import live_workers
+
+    try:
+        workers = live_workers(settings.HEARTBEAT_FRESH_S)
+    except DatabaseError as exc:
+        return [CheckResult("worker", False, f"cannot read heartbeats: {exc}")]
+    clusters = {w.cluster for w in workers}
+    results = []
+    for cluster in ("default", "interactive"):
+        if cluster in clusters:
+            results.append(CheckResult(f"worker:{cluster}", True, "heartbeat within the last minute"))
+        else:
+            results.append(
+                CheckResult(
+                    f"worker:{cluster}",
+                    False,
+                    "no heartbeat in the last minute: start `python manage.py supervisor`",
+                )
+            )
+    return results
+
+
+def _writable(path: Path) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    probe = path / f".doctor-{os.getpid()}"
+    probe.write_text("ok")
+    probe.unlink()
+    return True
+
+
+@doctor_check("directories")
+def check_directories() -> list[CheckResult]:
+    from orchestrator.mirrors import mirror_directories
+
+    results = []
+    named = {"data": Path(settings.DATA_DIR), **mirror_directories()}
+    for label, path in named.items():
+        try:
+            _writable(path)
+            results.append(CheckResult(f"directory:{label}", True, f"{path} is writable"))
+        except OSError as exc:
+            results.append(CheckResult(f"directory:{label}", False, f"{path} is not writable: {exc}"))
+    return results

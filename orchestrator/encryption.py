@@ -1,0 +1,60 @@
+"""Secrets at rest: Fernet encryption (``cryptography``) behind two model fields.
+
+The first key in STEWARD_ENCRYPTION_KEY encrypts; every listed key decrypts, so keys rotate by
+prepending a new one. Plaintext never reaches the database, the admin or the logs.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+@cache
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in settings.FERNET_KEYS])
+
+
+def encrypt(plaintext: str) -> str:
+    return _fernet().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken:
+        raise ImproperlyConfigured(
+            "A stored secret cannot be decrypted with STEWARD_ENCRYPTION_KEY: the key changed. "
+            "Put the old key after the new one (comma-separated) to rotate."
+        ) from None
+
+
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+    """A string stored encrypted; empty stays empty (so 'no token' needs no key)."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
+        return decrypt(value) if value else ""
+
+    def get_prep_value(self, value: Any) -> str:
+        return encrypt(str(value)) if value else ""
+
+
+class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
+    """A dict of secret values stored as one encrypted JSON document."""
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict[str, Any]:
+        return json.loads(decrypt(value)) if value else {}
+
+    def to_python(self, value: Any) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value
+        return json.loads(value) if value else {}
+
+    def get_prep_value(self, value: Any) -> str:
+        return encrypt(json.dumps(value, sort_keys=True)) if value else ""

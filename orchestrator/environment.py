@@ -1,0 +1,116 @@
+"""Typed readers for the environment variables of SPEC §13, and the keys persisted in the data dir.
+
+Kept free of Django imports: settings.py imports this before Django is configured.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value Steward cannot use; the message says which and why."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise SettingError(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no or on/off")
+
+
+def env_list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env_str(name, default).lower() or default
+    if value not in choices:
+        raise SettingError(f"{name}={value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and 'localhost' — the binds where local mode needs no login."""
+    if host.lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _read_or_create(path: Path, make: Callable[[], str]) -> str:
+    """Return the key stored at *path*, creating it exclusively so concurrent children agree."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be between create and write
+            value = path.read_text().strip()
+            if value:
+                return value
+
+
+            time.sleep(0.02)
+        raise SettingError(f"{path} is empty: delete it to generate a new key") from None
+    value = make()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def persistent_secret_key(data_dir: Path) -> str:
+    return _read_or_create(data_dir / "secret_key", lambda: secrets.token_urlsafe(50))
+
+
+def persistent_fernet_keys(data_dir: Path) -> list[str]:
+    """Fernet keys for secrets at rest; the first encrypts, all decrypt (rotation)."""
+    configured = env_list("STEWARD_ENCRYPTION_KEY")
+    if configured:
+        for key in configured:
+            try:
+                Fernet(key.encode())
+            except (ValueError, TypeError) as exc:
+                raise SettingError(
+                    "STEWARD_ENCRYPTION_KEY holds a value that is not a Fernet key "
+                    "(32 url-safe base64-encoded bytes); generate one with "
+                    "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+                ) from exc
+        return configured
+    return [_read_or_create(data_dir / "fernet.key", lambda: Fernet.generate_key().decode())]
+
+
+def machine_time_zone() -> str:
+    """The machine's IANA zone name (from /etc/timezone or the /etc/localtime link), else UTC."""
+    try:
+        name = Path("/etc/timezone").read_text().strip()
+        if name:
+            return name
+    except OSError:
+        pass
+    try:
+        target = os.readlink("/etc/localtime")
+    except OSError:
+        return "UTC"
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else "UTC"

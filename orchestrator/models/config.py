@@ -1,0 +1,343 @@
+"""Configuration a person edits in the admin (SPEC §3), validated where it is saved."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from integrations import registry
+from integrations.base import IntegrationType, PlatformSpec
+from orchestrator.encryption import EncryptedJSONField, EncryptedTextField
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+NAME_HELP = "lower-case letters, digits, '-' and '_' (no dots): it becomes part of the id"
+
+
+def validate_name(value: str) -> None:
+    if not NAME_PATTERN.match(value):
+        raise ValidationError(f"{value!r} is not a valid name: use {NAME_HELP}")
+
+
+def schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
+    """jsonschema errors as readable lines, each naming the path that is wrong."""
+    validator = jsonschema.Draft202012Validator(schema)
+    lines = []
+    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        path = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+        lines.append(f"{path}: {error.message}")
+    return lines
+
+
+def is_private_url(url: str) -> bool:
+    """True when *url* points at this machine or a private network (data stays local)."""
+    host = urlsplit(url).hostname or ""
+    if host in {"localhost"} or host.endswith(".local") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+class LLMProfile(models.Model):
+    class Backend(models.TextChoices):
+        OPENAI = "openai", "OpenAI-compatible server (Ollama, llama.cpp server, vLLM, …)"
+        EMBEDDED = "embedded", "Embedded llama.cpp (in-process, offline)"
+
+    class StructuredOutput(models.TextChoices):
+        AUTO = "auto"
+        JSON_SCHEMA = "json_schema"
+        JSON_OBJECT = "json_object"
+        PROMPT = "prompt"
+
+    name = models.CharField(max_length=64, unique=True, validators=[validate_name])
+    backend = models.CharField(max_length=16, choices=Backend.choices, default=Backend.OPENAI)
+    base_url = models.CharField(max_length=500, blank=True, help_text="With or without a trailing /v1")
+    model = models.CharField(
+        max_length=500, blank=True, help_text="Model name, or a GGUF path for the embedded backend"
+    )
+    token = EncryptedTextField(blank=True, help_text="Bearer token; stored encrypted")
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="Merged into each request (never overrides model/messages)"
+    )
+    structured_output = models.CharField(
+        max_length=16, choices=StructuredOutput.choices, default=StructuredOutput.AUTO
+    )
+    timeout_s = models.PositiveIntegerField(default=120)
+    max_concurrency = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "LLM profile"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sends_data_off_machine(self) -> bool:
+        return self.backend == self.Backend.OPENAI and not is_private_url(self.base_url)
+
+    def clean(self) -> None:
+        if self.backend == self.Backend.OPENAI and not self.base_url:
+            raise ValidationError({"base_url": "An OpenAI-compatible profile needs a base_url"})
+        if self.base_url and urlsplit(self.base_url).scheme not in {"http", "https"}:
+            raise ValidationError({"base_url": "base_url must start with http:// or https://"})
+        if not isinstance(self.parameters, dict):
+            raise ValidationError({"parameters": "parameters must be a JSON object"})
+        if self.timeout_s < 1:
+            raise ValidationError({"timeout_s": "timeout_s must be at least 1 second"})
+        if self.max_concurrency < 1:
+            raise ValidationError({"max_concurrency": "max_concurrency must be at least 1"})
+
+
+class Integration(models.Model):
+    type = models.CharField(max_length=64)
+    name = models.CharField(max_length=64, validators=[validate_name], help_text=NAME_HELP)
+    enabled = models.BooleanField(default=True)
+    schedule_every = models.CharField(
+        "every", max_length=16, blank=True, help_text="A true interval, e.g. 30m, 2h, 1d (min 1m)"
+    )
+    schedule_cron = models.CharField(
+        "cron", max_length=120, blank=True, help_text="5-field cron, e.g. '0 8-18 * * 1-5'"
+    )
+    llm = models.ForeignKey(
+        LLMProfile, null=True, blank=True, on_delete=models.PROTECT, related_name="integrations"
+    )
+    settings = models.JSONField(default=dict, blank=True)
+    secrets = EncryptedJSONField(blank=True, default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["type", "name"]
+        constraints = [models.UniqueConstraint(fields=["type", "name"], name="integration_type_name")]
+
+    def __str__(self) -> str:
+        return self.integration_id
+
+    @property
+    def integration_id(self) -> str:
+        return f"{self.type}.{self.name}"
+
+    @property
+    def spec(self) -> IntegrationType:
+        return registry.get(self.type)
+
+    def enabled_platform_names(self) -> list[str]:
+        declared = self.spec.platforms if self.type in registry.type_names() else {}
+        return sorted(p.name for p in self.platforms.all() if p.enabled and p.name in declared)
+
+    def clean(self) -> None:
+        from orchestrator.scheduling import check_cron, parse_every
+
+        errors: dict[str, str] = {}
+        try:
+            spec = registry.get(self.type)
+        except registry.UnknownIntegrationType as exc:
+            raise ValidationError({"type": str(exc)}) from None
+        if self.schedule_every and self.schedule_cron:
+            errors["schedule_cron"] = "Give either every or cron, not both"
+        try:
+            if self.schedule_every:
+                parse_every(self.schedule_every)
+        except ValueError as exc:
+            errors["schedule_every"] = str(exc)
+        try:
+            if self.schedule_cron:
+                self.schedule_cron = check_cron(self.schedule_cron)
+        except ValueError as exc:
+            errors["schedule_cron"] = str(exc)
+        if not isinstance(self.settings, dict):
+            errors["settings"] = "settings must be a JSON object"
+        else:
+            leaked = sorted(set(self.settings) & set(spec.secret_fields))
+            if leaked:
+                errors["settings"] = f"{', '.join(leaked)} must be given as secrets, not settings"
+            else:
+                problems = schema_errors(self.settings, spec.settings_schema)
+                if problems:
+                    errors["settings"] = "; ".join(problems)
+        unknown = sorted(set(self.secrets or {}) - set(spec.secret_fields))
+        if unknown:
+            valid = ", ".join(spec.secret_fields) or "none"
+            errors["secrets"] = f"Unknown secret field(s) {', '.join(unknown)}; valid: {valid}"
+        if errors:
+            raise ValidationError(errors)
+
+
+class PlatformConfig(models.Model):
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="platforms")
+    name = models.CharField(max_length=64)
+    enabled = models.BooleanField(default=True)
+    options = models.JSONField(default=dict, blank=True, help_text="limit, window, include_mentions, …")
+    classifications = models.JSONField(
+        null=True, blank=True, help_text="Empty: the type's defaults. A set here replaces them."
+    )
+    automations = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "platform"
+        ordering = ["integration", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "name"], name="platform_per_integration")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id and self.integration.integration_id}/{self.name}"
+
+    def spec(self) -> PlatformSpec:
+        return self.integration.spec.platforms[self.name]
+
+    def clean(self) -> None:
+        from orchestrator.rules.structure import automation_errors, classification_errors
+
+        try:
+            spec = self.integration.spec
+        except registry.UnknownIntegrationType:
+            return  # the integration's own clean reports the type
+        if self.name not in spec.platforms:
+            valid = ", ".join(sorted(spec.platforms)) or "none (service-only type)"
+            raise ValidationError({"name": f"Unknown platform {self.name!r}; valid: {valid}"})
+        errors: dict[str, str] = {}
+        if not isinstance(self.options, dict):
+            errors["options"] = "options must be a mapping"
+        else:
+            problems = schema_errors(self.options, spec.platforms[self.name].options_schema)
+            if problems:
+                errors["options"] = "; ".join(problems)
+        problems = classification_errors(self.classifications)
+        if problems:
+            errors["classifications"] = "; ".join(problems)
+        problems = automation_errors(self.automations)
+        if problems:
+            errors["automations"] = "; ".join(problems)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Script(models.Model):
+    class OnOutput(models.TextChoices):
+        NONE = "", "keep on the task only"
+        AUDIT = "audit", "write to the audit log"
+
+    name = models.CharField(max_length=64, unique=True, validators=[validate_name])
+    description = models.CharField(max_length=300, blank=True)
+    shell = models.TextField(help_text="Run with bash in a temp dir with a minimal environment")
+    inputs = models.JSONField(default=list, blank=True, help_text="Declared input names")
+    timeout = models.PositiveIntegerField(default=120, help_text="Seconds")
+    output = models.CharField(max_length=64, blank=True, help_text="Shell variable to capture")
+    on_output = models.CharField(max_length=16, blank=True, choices=OnOutput.choices)
+    reversible = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.inputs, list) or not all(isinstance(i, str) for i in self.inputs):
+            raise ValidationError({"inputs": "inputs must be a list of names"})
+
+
+class QueueSettings(models.Model):
+    """The one row of queue-wide settings (the appendix's ``queue_policies.retention/defaults``)."""
+
+    retention = models.CharField(max_length=16, default="7d", help_text="Keep finished tasks this long")
+    deduplicate_pending = models.BooleanField(default=True)
+    rate_limit_max = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_per = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "queue settings"
+
+    def __str__(self) -> str:
+        return "Queue settings"
+
+    @classmethod
+    def load(cls) -> QueueSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def clean(self) -> None:
+        from orchestrator.durations import parse_duration
+
+        for field in ("retention", "rate_limit_per"):
+            value = getattr(self, field)
+            if value:
+                try:
+                    parse_duration(value)
+                except ValueError as exc:
+                    raise ValidationError({field: str(exc)}) from None
+        if bool(self.rate_limit_max) != bool(self.rate_limit_per):
+            raise ValidationError({"rate_limit_per": "A rate limit needs both max and per"})
+
+
+class QueuePolicy(models.Model):
+    """Per task type overrides; ``task_type`` may be an fnmatch glob such as ``service.*``."""
+
+    task_type = models.CharField(max_length=200, unique=True)
+    deduplicate_pending = models.BooleanField(null=True, blank=True, help_text="Empty: the default")
+    rate_limit_max = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_per = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name_plural = "queue policies"
+        ordering = ["task_type"]
+
+    def __str__(self) -> str:
+        return self.task_type
+
+    def clean(self) -> None:
+        from orchestrator.durations import parse_duration
+
+        if self.rate_limit_per:
+            try:
+                parse_duration(self.rate_limit_per)
+            except ValueError as exc:
+                raise ValidationError({"rate_limit_per": str(exc)}) from None
+        if bool(self.rate_limit_max) != bool(self.rate_limit_per):
+            raise ValidationError({"rate_limit_per": "A rate limit needs both max and per"})
+
+
+class ChatSettings(models.Model):
+    """The one row of chat settings: which LLM profile answers and with what system prompt."""
+
+    llm = models.ForeignKey(LLMProfile, null=True, blank=True, on_delete=models.SET_NULL)
+    system_prompt = models.TextField(blank=True, default="You are a concise, careful assistant.")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "chat settings"
+
+    def __str__(self) -> str:
+        return "Chat settings"
+
+    @classmethod
+    def load(cls) -> ChatSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class MirrorDirectories(models.Model):
+    """The one row naming where markdown mirrors go (config ``directories``); env vars win."""
+
+    notes = models.CharField(max_length=500, blank=True)
+    logs = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "mirror directories"
+
+    def __str__(self) -> str:
+        return "Mirror directories"
+
+    @classmethod
+    def load(cls) -> MirrorDirectories:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

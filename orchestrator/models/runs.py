@@ -1,0 +1,33 @@
+"""A Run aggregates one pipeline pass of one platform, started by its entry task."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Run(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    integration_id = models.CharField(max_length=200, db_index=True)
+    platform = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seen = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    classified = models.PositiveIntegerField(default=0)
+    actions_done = models.PositiveIntegerField(default=0)
+    actions_blocked = models.PositiveIntegerField(default=0)
+    actions_failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id}/{self.platform} #{self.pk} {self.status}"
+
+    COUNTERS = ("seen", "new", "classified", "actions_done", "actions_blocked", "actions_failed")

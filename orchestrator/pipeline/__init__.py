@@ -1,0 +1,1 @@
+"""The pipeline: check → collect → classify → evaluate → act, each stage its own task type."""

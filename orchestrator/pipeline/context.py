@@ -1,0 +1,35 @@
+"""The read-only view of configuration that stage handlers and actions receive."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from integrations.base import PlatformSpec
+from orchestrator.models import Integration
+
+
+@dataclass(frozen=True)
+class StageContext:
+    integration_id: str
+    platform: str
+    settings: Mapping[str, Any]
+    secrets: Mapping[str, str]
+    options: Mapping[str, Any]
+    spec: PlatformSpec
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"StageContext({self.integration_id}/{self.platform})"
+
+
+def stage_context(integration: Integration, platform: str) -> StageContext:
+    config = integration.platforms.get(name=platform)
+    return StageContext(
+        integration_id=integration.integration_id,
+        platform=platform,
+        settings=dict(integration.settings),
+        secrets=dict(integration.secrets),
+        options=dict(config.options),
+        spec=integration.spec.platforms[platform],
+    )

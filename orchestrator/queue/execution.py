@@ -1,0 +1,112 @@
+"""Running one claimed task inside a Django-Q2 worker and recording its outcome on the Task row."""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import traceback
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+
+from orchestrator.models import Task
+from orchestrator.queue.handlers import UnknownTaskType, resolve
+
+logger = logging.getLogger(__name__)
+
+LEASE_GRACE_S = 15
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    socket.timeout,
+    httpx.TransportError,
+)
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential backoff with jitter: ~10 s, 20 s, 40 s … capped at 15 min."""
+    base = min(10 * 2 ** max(attempt - 1, 0), 900)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+
+def is_permanent(exc: BaseException) -> bool:
+    declared = getattr(exc, "permanent", None)
+    if declared is not None:
+        return bool(declared)
+    return not isinstance(exc, TRANSIENT_ERRORS)
+
+
+def execute(task_pk: int, claimed_attempt: int) -> None:
+    """Django-Q2 entry point: run the task's handler once and store done/failed/retry."""
+    close_old_connections()
+    task = Task.objects.filter(pk=task_pk).first()
+    if task is None or task.status != Task.Status.RUNNING or task.attempts != claimed_attempt:
+        logger.warning("task %s is no longer ours (claimed again or finished); skipping", task_pk)
+        return
+    try:
+        spec = resolve(task.type)
+    except UnknownTaskType as exc:
+        _finish(task, error=f"{exc}. Is the plugin that provides it in STEWARD_PLUGINS?")
+        return
+    # Refresh the lease: the claim's lease also covered time waiting in the worker's local queue.
+    Task.objects.filter(pk=task.pk).update(
+        started_at=timezone.now(),
+        lease_expires_at=timezone.now() + timedelta(seconds=spec.max_runtime_s + LEASE_GRACE_S),
+    )
+    try:
+        result = spec.func(task)
+    except Exception as exc:
+        _handle_failure(task, exc)
+    else:
+        _finish(task, result=result)
+    finally:
+        _settle_run(task)
+
+
+def _handle_failure(task: Task, exc: Exception) -> None:
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    trace = traceback.format_exc()
+    if is_permanent(exc) or task.attempts >= task.max_attempts:
+        logger.warning("task %s (%s) failed: %s", task.uid, task.type, message)
+        _finish(task, error=message, trace=trace)
+        return
+    retry_after = getattr(exc, "retry_after_s", None)
+    delay = timedelta(seconds=retry_after) if retry_after else backoff(task.attempts)
+    logger.info("task %s (%s) will retry in %.0fs: %s", task.uid, task.type, delay.total_seconds(), message)
+    try:
+        with transaction.atomic():
+            Task.objects.filter(pk=task.pk).update(
+                status=Task.Status.PENDING,
+                not_before=timezone.now() + delay,
+                lease_expires_at=None,
+                error=message,
+                traceback=trace,
+            )
+    except IntegrityError:
+        # An identical task was queued meanwhile; it will do this work.
+        twin = Task.objects.filter(type=task.type, dedup_key=task.dedup_key, status=Task.Status.PENDING).first()
+        _finish(task, result={"merged_into": twin.uid if twin else None})
+
+
+def _finish(task: Task, *, result: Any = None, error: str = "", trace: str = "") -> None:
+    Task.objects.filter(pk=task.pk).update(
+        status=Task.Status.FAILED if error else Task.Status.DONE,
+        result=result,
+        error=error,
+        traceback=trace,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )
+
+
+def _settle_run(task: Task) -> None:
+    # Re-read: an entry task links itself to the run it creates while it executes.
+    run_id = Task.objects.filter(pk=task.pk).values_list("run_id", flat=True).first()
+    if run_id is not None:
+        from orchestrator.runs import run_settle
+
+        run_settle(run_id)

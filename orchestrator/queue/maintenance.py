@@ -1,0 +1,46 @@
+"""Housekeeping done by the default cluster's poll loop: heartbeat, aging, retention."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from django.utils import timezone
+
+from orchestrator.durations import parse_duration
+from orchestrator.models import QueueSettings, Task, WorkerHeartbeat
+from orchestrator.queue.claim import age_background_tasks
+
+logger = logging.getLogger(__name__)
+AGE_AFTER = timedelta(minutes=10)
+
+
+def heartbeat(cluster: str) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        host=socket.gethostname(), pid=os.getpid(), defaults={"cluster": cluster, "last_seen": timezone.now()}
+    )
+
+
+def live_workers(within_s: int = 60) -> list[WorkerHeartbeat]:
+    cutoff = timezone.now() - timedelta(seconds=within_s)
+    return list(WorkerHeartbeat.objects.filter(last_seen__gte=cutoff))
+
+
+def prune_finished() -> int:
+    """Delete finished tasks older than the retention setting; failed ones included."""
+    retention = parse_duration(QueueSettings.load().retention or "7d")
+    cutoff = timezone.now() - retention
+    deleted, _ = Task.objects.filter(
+        status__in=[Task.Status.DONE, Task.Status.FAILED], finished_at__lt=cutoff
+    ).delete()
+    WorkerHeartbeat.objects.filter(last_seen__lt=timezone.now() - timedelta(days=1)).delete()
+    return deleted
+
+
+def periodic() -> None:
+    aged = age_background_tasks(AGE_AFTER)
+    pruned = prune_finished()
+    if aged or pruned:
+        logger.info("queue maintenance: aged %d task(s), pruned %d finished", aged, pruned)

@@ -1,0 +1,224 @@
+"""Steward settings: every knob comes from the environment (SPEC §13), with safe defaults.
+
+The embedded default is SQLite in STEWARD_DATA_DIR plus the in-process llama.cpp model; scale-out
+swaps in PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) without code changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from orchestrator.environment import (
+    SettingError,
+    env_bool,
+    env_choice,
+    env_list,
+    env_str,
+    is_loopback_host,
+    machine_time_zone,
+    persistent_fernet_keys,
+    persistent_secret_key,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("STEWARD_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+try:
+    DEBUG = env_bool("DEBUG")
+    SECRET_KEY = (
+        env_str("STEWARD_SECRET_KEY") or env_str("SECRET_KEY") or persistent_secret_key(DATA_DIR)
+    )
+    FERNET_KEYS = persistent_fernet_keys(DATA_DIR)
+    AUTH_MODE = env_choice("STEWARD_AUTH", ("auto", "required", "off"), "auto")
+except SettingError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+
+# --- Bind address and authentication (SPEC §14) -------------------------------------------------
+# The supervisor tells its children where daphne listens; authentication follows from it.
+BIND_HOST = env_str("STEWARD_BIND_HOST", "127.0.0.1")
+BIND_IS_LOOPBACK = is_loopback_host(BIND_HOST)
+if AUTH_MODE == "off" and not BIND_IS_LOOPBACK:
+    raise ImproperlyConfigured(
+        f"STEWARD_AUTH=off is refused while bound to {BIND_HOST}: anyone on the network could "
+        "run actions. Bind to 127.0.0.1 or leave STEWARD_AUTH at auto/required."
+    )
+AUTH_REQUIRED = AUTH_MODE == "required" or (AUTH_MODE == "auto" and not BIND_IS_LOOPBACK)
+
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+EXTRA_HOSTS = env_list("STEWARD_ALLOWED_HOSTS")
+if AUTH_REQUIRED and not BIND_IS_LOOPBACK:
+    ALLOWED_HOSTS = EXTRA_HOSTS or ["*"]
+else:
+    # Local names only: a DNS-rebinding page cannot reach the unauthenticated local API.
+    ALLOWED_HOSTS = LOCAL_HOSTS + EXTRA_HOSTS
+CSRF_TRUSTED_ORIGINS = [
+    f"{scheme}://{host}" for host in EXTRA_HOSTS if host != "*" for scheme in ("http", "https")
+]
+
+# --- Applications ---------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "daphne",  # must precede staticfiles so runserver is the ASGI one
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "ninja",  # serves the OpenAPI docs' assets locally (no CDN)
+    "channels",
+    "django_q",
+    "orchestrator",
+    "integrations",
+    "chat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "orchestrator.security.middleware.OriginCheckMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "orchestrator.security.middleware.AuthenticationRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "orchestrator.urls"
+ASGI_APPLICATION = "orchestrator.asgi.application"
+WSGI_APPLICATION = None
+LOGIN_URL = "/admin/login/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "steward.sqlite3",
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock at BEGIN, so writers queue on the busy timeout
+                # instead of failing with "database is locked" when upgrading a read lock.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Channels (websocket push) ----------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS: dict[str, Any] = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    # The embedded default pushes through the database (chat issue); in-process groups still work.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Task queue (SPEC §4): Django-Q2 runs workers, our Task table is the queue ---------------------
+TASK_MAX_RUNTIME_S = 600  # the longest any task type may declare
+Q_CLUSTER = {
+    "name": "default",
+    "workers": 2,
+    "queue_limit": 1,
+    "bulk": 1,
+    "timeout": TASK_MAX_RUNTIME_S + 60,
+    "retry": TASK_MAX_RUNTIME_S + 120,
+    "max_attempts": 1,  # our broker counts attempts itself, at claim time
+    "catch_up": False,  # one run after downtime, not one per missed slot
+    "save_limit": -1,  # results live in our Task table
+    "poll": 0.1,
+    "broker_class": "orchestrator.queue.broker.TaskTableBroker",
+    "orm": "default",
+    "ack_failures": True,
+    "ALT_CLUSTERS": {
+        "interactive": {
+            "workers": 1,
+            "timeout": 300,
+            "retry": 360,
+        },
+    },
+}
+# Tests pass short cluster settings through the environment of a subprocess (Django-Q2 reads once).
+for _key, _env in (("timeout", "STEWARD_Q_TIMEOUT"), ("retry", "STEWARD_Q_RETRY")):
+    if os.environ.get(_env):
+        Q_CLUSTER[_key] = int(os.environ[_env])
+        Q_CLUSTER["ALT_CLUSTERS"]["interactive"][_key] = int(os.environ[_env])
+
+# --- Time -------------------------------------------------------------------------------------------
+TIME_ZONE = env_str("STEWARD_TIME_ZONE") or machine_time_zone()
+USE_TZ = True
+USE_I18N = False
+LANGUAGE_CODE = "en-us"
+
+# --- Static files (served by WhiteNoise inside the ASGI app; no CDN) -------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve straight from the app dirs: no collectstatic step needed
+
+# --- Request limits ----------------------------------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# --- Steward ----------------------------------------------------------------------------------------
+STEWARD_PLUGINS = env_list("STEWARD_PLUGINS")
+STEWARD_OUTBOUND_ALLOW = env_list("STEWARD_OUTBOUND_ALLOW")
+STEWARD_NOTES_DIR = env_str("STEWARD_NOTES_DIR")
+STEWARD_LOGS_DIR = env_str("STEWARD_LOGS_DIR")
+HEARTBEAT_FRESH_S = 60
+
+# --- Logging: operational log to stderr (the audit log is separate) --------------------------------
+LOG_LEVEL = env_str("STEWARD_LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in logging.getLevelNamesMapping():
+    raise ImproperlyConfigured(f"STEWARD_LOG_LEVEL={LOG_LEVEL!r} is not a logging level")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": sys.stderr, "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django_q": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,7 @@
+"""Websocket URL patterns; the chat app adds /ws/chat/<id>/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+websocket_urlpatterns: list[Any] = []
