@@ -1,0 +1,1 @@
+"""Repository-root conftest: makes `tests.plugins.dummy` importable as STEWARD_PLUGINS names it."""

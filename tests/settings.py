@@ -1,0 +1,20 @@
+"""Settings for the test run: orchestrator.settings with an isolated data dir and the dummy plugin.
+
+The environment is set before orchestrator.settings reads it; subprocesses started by tests
+(supervisor, qcluster) inherit it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("STEWARD_DATA_DIR", tempfile.mkdtemp(prefix="steward-test-"))
+os.environ.setdefault("STEWARD_PLUGINS", "tests.plugins.dummy")
+os.environ.setdefault("STEWARD_TIME_ZONE", "UTC")
+os.environ.pop("DATABASE_URL", None)  # PostgreSQL tests opt in explicitly, in subprocesses
+os.environ.pop("REDIS_URL", None)
+
+from orchestrator.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
