@@ -53,11 +53,23 @@ class IntegrationError(Exception):
 class PlatformContext(Protocol):
     """What a stage handler or action sees: the configured integration and platform, read-only."""
 
-    integration_id: str
-    platform: str
-    settings: Mapping[str, Any]  # non-secret settings, validated against settings_schema
-    secrets: Mapping[str, str]  # decrypted secret fields; never log or forward these
-    options: Mapping[str, Any]  # platform options (limit, window, …)
+    @property
+    def integration_id(self) -> str: ...
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """Non-secret settings, validated against ``settings_schema``."""
+
+    @property
+    def secrets(self) -> Mapping[str, str]:
+        """Decrypted secret fields; never log them or forward them anywhere."""
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        """Platform options (``limit``, ``window``, …)."""
 
 
 @dataclass(frozen=True)

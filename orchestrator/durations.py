@@ -14,8 +14,7 @@ def parse_duration(text: str) -> timedelta:
     match = _PATTERN.match(str(text))
     if not match:
         raise ValueError(
-            f"{text!r} is not a duration: write a whole number and a unit, "
-            "e.g. 90s, 30m, 2h, 7d or 1w"
+            f"{text!r} is not a duration: write a whole number and a unit, e.g. 90s, 30m, 2h, 7d or 1w"
         )
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
 

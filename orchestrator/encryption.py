@@ -35,7 +35,7 @@ def decrypt(token: str) -> str:
         ) from None
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """A string stored encrypted; empty stays empty (so 'no token' needs no key)."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
@@ -45,7 +45,7 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return encrypt(str(value)) if value else ""
 
 
-class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
+class EncryptedJSONField(models.TextField):
     """A dict of secret values stored as one encrypted JSON document."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict[str, Any]:

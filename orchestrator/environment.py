@@ -70,7 +70,6 @@ def _read_or_create(path: Path, make: Callable[[], str]) -> str:
             if value:
                 return value
 
-
             time.sleep(0.02)
         raise SettingError(f"{path} is empty: delete it to generate a new key") from None
     value = make()
@@ -93,8 +92,8 @@ def persistent_fernet_keys(data_dir: Path) -> list[str]:
             except (ValueError, TypeError) as exc:
                 raise SettingError(
                     "STEWARD_ENCRYPTION_KEY holds a value that is not a Fernet key "
-                    "(32 url-safe base64-encoded bytes); generate one with "
-                    "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+                    "(32 url-safe base64-encoded bytes); generate one with `python -c "
+                    "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
                 ) from exc
         return configured
     return [_read_or_create(data_dir / "fernet.key", lambda: Fernet.generate_key().decode())]

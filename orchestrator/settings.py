@@ -33,9 +33,7 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 try:
     DEBUG = env_bool("DEBUG")
-    SECRET_KEY = (
-        env_str("STEWARD_SECRET_KEY") or env_str("SECRET_KEY") or persistent_secret_key(DATA_DIR)
-    )
+    SECRET_KEY = env_str("STEWARD_SECRET_KEY") or env_str("SECRET_KEY") or persistent_secret_key(DATA_DIR)
     FERNET_KEYS = persistent_fernet_keys(DATA_DIR)
     AUTH_MODE = env_choice("STEWARD_AUTH", ("auto", "required", "off"), "auto")
 except SettingError as exc:
@@ -122,7 +120,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "steward.sqlite3",
+            "NAME": str(DATA_DIR / "steward.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so writers queue on the busy timeout
                 # instead of failing with "database is locked" when upgrading a read lock.
@@ -151,7 +149,7 @@ else:
 
 # --- Task queue (SPEC §4): Django-Q2 runs workers, our Task table is the queue ---------------------
 TASK_MAX_RUNTIME_S = 600  # the longest any task type may declare
-Q_CLUSTER = {
+Q_CLUSTER: dict[str, Any] = {
     "name": "default",
     "workers": 2,
     "queue_limit": 1,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,11 +61,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def api_client() -> Iterator[object]:
+def api_client() -> object:
     """Django's test client speaking as a local curl would (Host: localhost, no Origin)."""
     from django.test import Client
 
-    yield Client(HTTP_HOST="localhost")
+    return Client(HTTP_HOST="localhost")
 
 
 @pytest.fixture

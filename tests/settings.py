@@ -15,6 +15,6 @@ os.environ.setdefault("STEWARD_TIME_ZONE", "UTC")
 os.environ.pop("DATABASE_URL", None)  # PostgreSQL tests opt in explicitly, in subprocesses
 os.environ.pop("REDIS_URL", None)
 
-from orchestrator.settings import *  # noqa: E402,F403
+from orchestrator.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests

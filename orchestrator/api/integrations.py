@@ -58,8 +58,6 @@ def integration_run(request: HttpRequest, integration_id: str) -> RunOut:
     return _trigger(integration_id, None)
 
 
-@router.post(
-    "/integrations/{integration_id}/{platform}/run", response=RunOut, summary="Run one platform"
-)
+@router.post("/integrations/{integration_id}/{platform}/run", response=RunOut, summary="Run one platform")
 def platform_run(request: HttpRequest, integration_id: str, platform: str) -> RunOut:
     return _trigger(integration_id, platform)

@@ -33,7 +33,9 @@ class Task(models.Model):
     not_before = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True)
-    run = models.ForeignKey("orchestrator.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    run = models.ForeignKey(
+        "orchestrator.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

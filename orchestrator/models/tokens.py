@@ -8,7 +8,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
-TOKEN_PREFIX = "stw_"
+TOKEN_PREFIX = "stw_"  # noqa: S105 - a prefix, not a secret
 
 
 def hash_token(raw: str) -> str:

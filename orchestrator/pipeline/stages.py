@@ -28,7 +28,9 @@ def _context(payload: dict[str, Any]) -> StageContext:
         raise IntegrationError(f"{exc.detail} (deleted since the task was queued?)", permanent=True) from None
     platform = payload["platform"]
     if platform not in integration.enabled_platform_names():
-        raise IntegrationError(f"Platform '{platform}' is no longer enabled in '{integration}'", permanent=True)
+        raise IntegrationError(
+            f"Platform '{platform}' is no longer enabled in '{integration}'", permanent=True
+        )
     return stage_context(integration, platform)
 
 
@@ -53,7 +55,10 @@ def check(task: Task) -> dict[str, Any]:
             item = known.get(found.key)
             if item is None:
                 item = Item.objects.create(
-                    integration_id=ctx.integration_id, platform=ctx.platform, key=found.key, fields=found.fields
+                    integration_id=ctx.integration_id,
+                    platform=ctx.platform,
+                    key=found.key,
+                    fields=found.fields,
                 )
                 new += 1
                 to_collect.append(item.pk)
@@ -67,10 +72,12 @@ def check(task: Task) -> dict[str, Any]:
                 item.save(update_fields=["status", "fields", "last_seen"])
             if stable_changed or item.snapshot is None:
                 to_collect.append(item.pk)
-        gone = [key for key, item in known.items() if key not in seen_keys and item.status == Item.Status.ACTIVE]
-        Item.objects.filter(
-            integration_id=ctx.integration_id, platform=ctx.platform, key__in=gone
-        ).update(status=Item.Status.SYNCED, llm_input="")
+        gone = [
+            key for key, item in known.items() if key not in seen_keys and item.status == Item.Status.ACTIVE
+        ]
+        Item.objects.filter(integration_id=ctx.integration_id, platform=ctx.platform, key__in=gone).update(
+            status=Item.Status.SYNCED, llm_input=""
+        )
         for start in range(0, len(to_collect), BATCH_SIZE):
             enqueue(
                 f"{task.type.rsplit('.', 1)[0]}.collect",
@@ -79,7 +86,13 @@ def check(task: Task) -> dict[str, Any]:
                 run=run,
             )
     run_count(run.pk, seen=len(discovered), new=new)
-    return {"run": run.pk, "seen": len(discovered), "new": new, "synced": len(gone), "to_collect": len(to_collect)}
+    return {
+        "run": run.pk,
+        "seen": len(discovered),
+        "new": new,
+        "synced": len(gone),
+        "to_collect": len(to_collect),
+    }
 
 
 def collect(task: Task) -> dict[str, Any]:

@@ -92,8 +92,10 @@ def test_task_status_shape(api_client, dummy_integration):
     assert body["priority"] == 5
     assert body["attempts"] == 0
     assert body["created_at"].endswith("+00:00")
-    assert body["started_at"] is None and body["finished_at"] is None
-    assert "result" not in body and "error" not in body
+    assert body["started_at"] is None
+    assert body["finished_at"] is None
+    assert "result" not in body
+    assert "error" not in body
 
 
 def test_unknown_task_is_404(api_client, db):
