@@ -1,5 +1,7 @@
 """Steward's core models, one module per concern."""
 
+from orchestrator.models.approvals import Approval
+from orchestrator.models.audit import AuditEntry, AuditHead
 from orchestrator.models.config import (
     ChatSettings,
     Integration,
@@ -11,17 +13,24 @@ from orchestrator.models.config import (
     Script,
 )
 from orchestrator.models.items import Item
+from orchestrator.models.ledger import ActionRecord
+from orchestrator.models.notes import Note
 from orchestrator.models.runs import Run
 from orchestrator.models.tasks import Task, WorkerHeartbeat
 from orchestrator.models.tokens import ApiToken
 
 __all__ = [
+    "ActionRecord",
+    "Approval",
+    "AuditEntry",
+    "AuditHead",
     "ApiToken",
     "ChatSettings",
     "Integration",
     "Item",
     "LLMProfile",
     "MirrorDirectories",
+    "Note",
     "PlatformConfig",
     "QueuePolicy",
     "QueueSettings",
