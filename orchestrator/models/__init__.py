@@ -14,6 +14,7 @@ from orchestrator.models.config import (
 )
 from orchestrator.models.items import Item
 from orchestrator.models.ledger import ActionRecord
+from orchestrator.models.llm import LLMCall, LLMLease
 from orchestrator.models.notes import Note
 from orchestrator.models.runs import Run
 from orchestrator.models.tasks import Task, WorkerHeartbeat
@@ -21,13 +22,15 @@ from orchestrator.models.tokens import ApiToken
 
 __all__ = [
     "ActionRecord",
+    "ApiToken",
     "Approval",
     "AuditEntry",
     "AuditHead",
-    "ApiToken",
     "ChatSettings",
     "Integration",
     "Item",
+    "LLMCall",
+    "LLMLease",
     "LLMProfile",
     "MirrorDirectories",
     "Note",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -22,7 +23,7 @@ def five_entries() -> list[AuditEntry]:
 
 def test_entries_get_contiguous_seqs_linked_by_hash(five_entries):
     assert [e.seq for e in five_entries] == [1, 2, 3, 4, 5]
-    for previous, entry in zip(five_entries, five_entries[1:], strict=False):
+    for previous, entry in itertools.pairwise(five_entries):
         assert entry.prev_hash == previous.hash
     assert verify_chain().ok
 

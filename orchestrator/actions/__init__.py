@@ -1,0 +1,1 @@
+"""Executing actions: the ledger, scripts, services, result routing and undo."""
