@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import jsonschema
@@ -14,6 +14,9 @@ from django.db import models
 from integrations import registry
 from integrations.base import IntegrationType, PlatformSpec
 from orchestrator.encryption import EncryptedJSONField, EncryptedTextField
+
+if TYPE_CHECKING:
+    from orchestrator.rules.validation import ValidationReport
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 NAME_HELP = "lower-case letters, digits, '-' and '_' (no dots): it becomes part of the id"
@@ -195,8 +198,24 @@ class PlatformConfig(models.Model):
     def spec(self) -> PlatformSpec:
         return self.integration.spec.platforms[self.name]
 
+    def automation_report(self) -> ValidationReport:
+        """The rules engine's save-time verdict on these automations: errors, warnings, notices."""
+        from orchestrator.rules.validation import automation_errors_for
+
+        try:
+            declared = self.integration.spec.platforms.get(self.name)
+        except registry.UnknownIntegrationType:
+            declared = None  # fail safe: nothing deterministic, no platform actions
+        return automation_errors_for(
+            declared,
+            self.classifications,
+            self.automations,
+            scripts=script_reversibility(),
+            services=service_reversibility(),
+        )
+
     def clean(self) -> None:
-        from orchestrator.rules.structure import automation_errors, classification_errors
+        from orchestrator.rules.classifications import classification_errors
 
         try:
             spec = self.integration.spec
@@ -205,7 +224,7 @@ class PlatformConfig(models.Model):
         if self.name not in spec.platforms:
             valid = ", ".join(sorted(spec.platforms)) or "none (service-only type)"
             raise ValidationError({"name": f"Unknown platform {self.name!r}; valid: {valid}"})
-        errors: dict[str, str] = {}
+        errors: dict[str, str | list[str]] = {}
         if not isinstance(self.options, dict):
             errors["options"] = "options must be a mapping"
         else:
@@ -215,11 +234,27 @@ class PlatformConfig(models.Model):
         problems = classification_errors(self.classifications)
         if problems:
             errors["classifications"] = "; ".join(problems)
-        problems = automation_errors(self.automations)
+        problems = list(self.automation_report().errors)  # grammar, names, the safety gate
         if problems:
-            errors["automations"] = "; ".join(problems)
+            errors["automations"] = problems
         if errors:
             raise ValidationError(errors)
+
+
+def script_reversibility() -> dict[str, bool]:
+    """Script name → declared reversible, for the rules engine (scripts are irreversible by default)."""
+    return {name: reversible for name, reversible in Script.objects.values_list("name", "reversible")}
+
+
+def service_reversibility() -> dict[str, bool]:
+    """Service instance id (``<type>.<integration>.<service>``) → declared reversible."""
+    found: dict[str, bool] = {}
+    for integration in Integration.objects.all():
+        if integration.type not in registry.type_names():
+            continue
+        for name, service in integration.spec.services.items():
+            found[f"{integration.integration_id}.{name}"] = service.reversible
+    return found
 
 
 class Script(models.Model):

@@ -1,0 +1,183 @@
+"""The ``then`` grammar (SPEC §6): platform actions, scripts and services, each optionally ``!yolo``.
+
+``then`` is one action or a list. A platform action is a string (``archive``) or a one-key mapping
+(``move_to: Receipts``); ``script: name`` or ``script: {name, inputs}``; ``service: {call, inputs,
+on_result, human_log}`` with ``call`` a service instance id ``<type>.<integration>.<service>``;
+``{"yolo": action}`` (YAML ``!yolo``) wraps one action. Names are checked against an
+:class:`ActionCatalog` at compile time and every action carries its reversibility tier.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from integrations.base import ActionSpec, Tier
+from orchestrator.rules.errors import RuleSyntaxError
+from orchestrator.rules.templates import Literal, Node, compile_value
+
+YOLO = "yolo"
+SCRIPT_KEYS = ("name", "inputs")
+SERVICE_KEYS = ("call", "inputs", "on_result", "human_log")
+RESULT_ROUTES = ("note", "chat_reply", "audit")
+NO_INPUTS = Literal({})  # shared safely: Literal renders a copy
+NO_TEXT = Literal("")
+_SERVICE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*\.[a-z0-9][a-z0-9_-]*\.[A-Za-z0-9_-]+$")
+
+
+class ActionKind(enum.StrEnum):
+    PLATFORM = "platform"
+    SCRIPT = "script"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class ActionCatalog:
+    """What a rule may name: the platform's actions, scripts and service instances.
+
+    ``scripts`` and ``services`` map a name (a service instance id for services) to whether it is
+    declared reversible; the caller looks that up (Script.reversible, ServiceSpec.reversible).
+    """
+
+    platform: Mapping[str, ActionSpec] = field(default_factory=dict)
+    scripts: Mapping[str, bool] = field(default_factory=dict)
+    services: Mapping[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionTemplate:
+    """One compiled action of a rule; ``argument``/``inputs``/``human_log`` render per item."""
+
+    kind: ActionKind
+    name: str
+    tier: Tier
+    yolo: bool = False
+    argument: Node | None = None  # platform actions; None for a bare name
+    inputs: Node = NO_INPUTS  # scripts and services
+    human_log: Node = NO_TEXT  # services
+    on_result: Any = None  # services; passed on unrendered to the result router
+
+
+def reversible_tier(reversible: bool) -> Tier:
+    """Scripts and services are irreversible unless declared reversible."""
+    return Tier.SOFT if reversible is True else Tier.IRREVERSIBLE
+
+
+def parse_then(then: Any, catalog: ActionCatalog) -> tuple[tuple[ActionTemplate, ...], list[str]]:
+    """Compile ``then``; errors are ``then[i]: …`` lines (the caller names the rule)."""
+    if then is None or then == [] or then == "":
+        return (), ["then: at least one action is required"]
+    raw = then if isinstance(then, list) else [then]
+    actions, errors = [], []
+    for index, item in enumerate(raw):
+        where = f"then[{index}]" if isinstance(then, list) else "then"
+        try:
+            actions.append(parse_action(item, catalog))
+        except RuleSyntaxError as exc:
+            errors.append(f"{where}: {exc}")
+    return tuple(actions), errors
+
+
+def parse_action(raw: Any, catalog: ActionCatalog, *, in_yolo: bool = False) -> ActionTemplate:
+    if isinstance(raw, str):
+        return _platform_action(raw, None, catalog)
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        shape = f"keys {', '.join(map(str, raw))}" if isinstance(raw, Mapping) else repr(raw)
+        raise RuleSyntaxError(f"an action is a name or a one-key mapping such as move_to: X, not {shape}")
+    [(key, value)] = raw.items()
+    if key == YOLO:
+        if in_yolo:
+            raise RuleSyntaxError("!yolo cannot wrap another !yolo")
+        if isinstance(value, list):
+            raise RuleSyntaxError("!yolo wraps exactly one action; wrap each action separately")
+        return replace(parse_action(value, catalog, in_yolo=True), yolo=True)
+    if key == "script":
+        return _script_action(value, catalog)
+    if key == "service":
+        return _service_action(value, catalog)
+    return _platform_action(key, value, catalog)
+
+
+def _platform_action(name: Any, argument: Any, catalog: ActionCatalog) -> ActionTemplate:
+    spec = catalog.platform.get(name) if isinstance(name, str) else None
+    if spec is None:
+        declared = ", ".join(sorted(catalog.platform)) or "none"
+        raise RuleSyntaxError(
+            f"unknown action {name!r}; this platform's actions: {declared}; "
+            "or script: <name>, service: {call: <type>.<integration>.<service>}, !yolo <action>"
+        )
+    if spec.takes_argument and argument is None:
+        raise RuleSyntaxError(f"{name} needs an argument, e.g. {name}: <value>")
+    if not spec.takes_argument and argument is not None:
+        raise RuleSyntaxError(f"{name} takes no argument; write it as a plain name")
+    node = None if argument is None else compile_value(argument)
+    return ActionTemplate(ActionKind.PLATFORM, name, spec.tier, argument=node)
+
+
+def _script_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, Mapping):
+        raise RuleSyntaxError("script: write script: <name> or script: {name: <name>, inputs: {...}}")
+    _reject_unknown_keys("script", value, SCRIPT_KEYS)
+    name = value.get("name")
+    if not isinstance(name, str) or name not in catalog.scripts:
+        defined = ", ".join(sorted(catalog.scripts)) or "none"
+        raise RuleSyntaxError(f"script {name!r} is not defined; defined scripts: {defined}")
+    inputs = _inputs("script", value.get("inputs"))
+    return ActionTemplate(ActionKind.SCRIPT, name, reversible_tier(catalog.scripts[name]), inputs=inputs)
+
+
+def _service_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
+    if not isinstance(value, Mapping):
+        raise RuleSyntaxError("service: write service: {call: <type>.<integration>.<service>, inputs: {...}}")
+    _reject_unknown_keys("service", value, SERVICE_KEYS)
+    call = value.get("call")
+    if not isinstance(call, str) or not _SERVICE_ID.match(call):
+        raise RuleSyntaxError(
+            f"service.call {call!r} is not a service instance id; write <type>.<integration name>.<service>, "
+            "e.g. github.work.create_issue"
+        )
+    if call not in catalog.services:
+        known = ", ".join(sorted(catalog.services)) or "none"
+        raise RuleSyntaxError(f"service {call!r} does not exist; available services: {known}")
+    human_log = value.get("human_log", "")
+    if not isinstance(human_log, str):
+        raise RuleSyntaxError("service.human_log must be text (a template)")
+    return ActionTemplate(
+        ActionKind.SERVICE,
+        call,
+        reversible_tier(catalog.services[call]),
+        inputs=_inputs("service", value.get("inputs")),
+        human_log=compile_value(human_log),
+        on_result=_on_result(value.get("on_result")),
+    )
+
+
+def _inputs(owner: str, inputs: Any) -> Node:
+    if inputs is None:
+        return NO_INPUTS
+    if not isinstance(inputs, Mapping):
+        raise RuleSyntaxError(f"{owner}.inputs must be a mapping of input name to value")
+    try:
+        return compile_value(inputs)
+    except RuleSyntaxError as exc:
+        raise RuleSyntaxError(f"{owner}.inputs: {exc}") from None
+
+
+def _on_result(routes: Any) -> Any:
+    for route in routes if isinstance(routes, list) else [routes]:
+        kind = route.get("type") if isinstance(route, Mapping) else route
+        if route is not None and kind not in RESULT_ROUTES:
+            valid = ", ".join(RESULT_ROUTES)
+            raise RuleSyntaxError(f"service.on_result: {kind!r} is not a route; valid: {valid}")
+    return routes
+
+
+def _reject_unknown_keys(owner: str, value: Mapping[str, Any], valid: tuple[str, ...]) -> None:
+    unknown = sorted(str(key) for key in value if key not in valid)
+    if unknown:
+        raise RuleSyntaxError(f"{owner}: unknown key(s) {', '.join(unknown)}; valid: {', '.join(valid)}")

@@ -1,0 +1,145 @@
+"""Automations compiled once per configuration: conditions, actions, provenance, ``on_blocked``.
+
+An automation is stored as ``{when, then, on_blocked?, name?}``. Compiling checks its shape, the
+condition grammar, the action names and the templates, and fixes its provenance. A rule with a
+syntax error is left out of the result (it cannot run) and reported; safety is judged separately
+(:mod:`orchestrator.rules.safety`) so that an unsafe rule that slipped past the save check still
+evaluates — and is then blocked and recorded at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from integrations.base import ClassificationSpec, PlatformSpec
+from orchestrator.rules.actions import ActionCatalog, ActionTemplate, parse_then
+from orchestrator.rules.conditions import Condition, compile_when
+from orchestrator.rules.provenance import (
+    CLASSIFICATION_NAMESPACE,
+    Provenance,
+    llm_derived_keys,
+    namespace,
+    rule_provenance,
+)
+
+AUTOMATION_KEYS = ("when", "then", "on_blocked", "name")
+ON_BLOCKED_ASK = "ask"
+
+
+def rule_label(index: int, name: str = "") -> str:
+    """How messages name a rule: its 1-based position, and its name when it has one."""
+    return f"automation #{index + 1}" + (f" ({name!r})" if name else "")
+
+
+@dataclass(frozen=True)
+class CompiledAutomation:
+    index: int  # 0-based position in the platform's list
+    name: str
+    conditions: tuple[Condition, ...]
+    actions: tuple[ActionTemplate, ...]
+    provenance: Provenance
+    llm_keys: tuple[str, ...]  # the LLM-derived condition keys, for messages
+    on_blocked: str | None = None
+
+    @property
+    def label(self) -> str:
+        return rule_label(self.index, self.name)
+
+    def matches(self, snapshot: Any, classification: Any, now: datetime) -> bool:
+        """All conditions hold (an empty ``when`` always matches). Never raises."""
+        return all(condition.holds(snapshot, classification, now) for condition in self.conditions)
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    automations: tuple[CompiledAutomation, ...]
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def catalog_for(
+    platform: PlatformSpec | None, scripts: Mapping[str, bool], services: Mapping[str, bool]
+) -> ActionCatalog:
+    return ActionCatalog(platform=platform.actions if platform else {}, scripts=scripts, services=services)
+
+
+def compile_automations(
+    automations: Any,
+    *,
+    platform: PlatformSpec | None,
+    classifications: Mapping[str, ClassificationSpec],
+    scripts: Mapping[str, bool],
+    services: Mapping[str, bool],
+) -> CompileResult:
+    """Compile a platform's automations. ``platform=None`` fails safe: no deterministic sources and
+    no platform actions, so every condition is LLM-derived."""
+    if not isinstance(automations, list):
+        return CompileResult((), ("automations must be a list of {when, then} rules",))
+    catalog = catalog_for(platform, scripts, services)
+    sources = platform.deterministic_sources if platform else frozenset()
+    compiled: list[CompiledAutomation] = []
+    errors: list[str] = []
+    warnings: list[str] = []
+    for index, rule in enumerate(automations):
+        automation, rule_errors = compile_automation(index, rule, classifications, catalog, sources)
+        errors.extend(rule_errors)
+        if automation is not None:
+            compiled.append(automation)
+            warnings.extend(_undeclared_field_warnings(automation, sources))
+    return CompileResult(tuple(compiled), tuple(errors), tuple(warnings))
+
+
+def compile_automation(
+    index: int,
+    rule: Any,
+    classifications: Mapping[str, ClassificationSpec],
+    catalog: ActionCatalog,
+    sources: frozenset[str],
+) -> tuple[CompiledAutomation | None, list[str]]:
+    """One rule, or ``None`` with its errors, each line naming the rule."""
+    name = rule.get("name") if isinstance(rule, Mapping) else None
+    label = rule_label(index, name if isinstance(name, str) else "")
+    if not isinstance(rule, Mapping):
+        return None, [f"{label}: must be a mapping with 'when' and 'then'"]
+    problems = _shape_errors(rule)
+    conditions, when_errors = compile_when(rule.get("when"), classifications)
+    actions, then_errors = parse_then(rule.get("then"), catalog)
+    problems += when_errors + then_errors
+    if problems:
+        return None, [f"{label}: {problem}" for problem in problems]
+    keys = [condition.key for condition in conditions]
+    automation = CompiledAutomation(
+        index=index,
+        name=name or "",
+        conditions=conditions,
+        actions=actions,
+        provenance=rule_provenance(keys, sources),
+        llm_keys=llm_derived_keys(keys, sources),
+        on_blocked=rule.get("on_blocked"),
+    )
+    return automation, []
+
+
+def _shape_errors(rule: Mapping[str, Any]) -> list[str]:
+    errors = []
+    unknown = sorted(str(key) for key in rule if key not in AUTOMATION_KEYS)
+    if unknown:
+        errors.append(f"unknown key(s) {', '.join(unknown)}; valid: {', '.join(AUTOMATION_KEYS)}")
+    if rule.get("on_blocked") not in (None, ON_BLOCKED_ASK):
+        errors.append(f"on_blocked: the only value is '{ON_BLOCKED_ASK}'")
+    if rule.get("name") is not None and not isinstance(rule["name"], str):
+        errors.append("name: must be text")
+    return errors
+
+
+def _undeclared_field_warnings(automation: CompiledAutomation, sources: frozenset[str]) -> list[str]:
+    declared = ", ".join(sorted(sources)) or "none"
+    return [
+        f"{automation.label}: when.{key}: {namespace(key)!r} is not one of this platform's deterministic "
+        f"fields ({declared}), so it counts as LLM-derived"
+        for key in automation.llm_keys  # already the non-deterministic ones
+        if namespace(key) != CLASSIFICATION_NAMESPACE
+    ]
