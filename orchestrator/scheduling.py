@@ -26,7 +26,11 @@ MIN_INTERVAL = timedelta(minutes=1)
 
 
 def parse_every(text: str) -> timedelta:
-    interval = parse_duration(text)
+    """The ``every:`` interval; errors start with ``every:`` so they name the field wherever shown."""
+    try:
+        interval = parse_duration(text)
+    except ValueError as exc:
+        raise ValueError(f"every: {exc}") from None
     if interval < MIN_INTERVAL:
         raise ValueError(f"every: {text!r} is shorter than the minimum of 1m")
     if interval.total_seconds() % 60:

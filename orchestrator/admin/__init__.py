@@ -1,0 +1,13 @@
+"""Django admin for Steward, one module per noun; Django auto-discovers this package."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from orchestrator.admin import config, integrations, pipeline, queue, tokens
+
+__all__ = ["config", "integrations", "pipeline", "queue", "tokens"]
+
+admin.site.site_header = "Steward"
+admin.site.site_title = "Steward admin"
+admin.site.index_title = "Configuration and state"
