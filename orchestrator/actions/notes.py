@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from orchestrator.mirrors import mirror_directories
 from orchestrator.models import Item, Note
+from orchestrator.rules.result_routes import note_folder_error
 
 
 class UnsafeNotePath(ValueError):
@@ -25,12 +26,10 @@ class UnsafeNotePath(ValueError):
 
 def check_note_dir(relative: str) -> PurePosixPath:
     """Validate a configured note folder: relative, no ``..``, no absolute or home paths."""
-    path = PurePosixPath(relative or ".")
-    if path.is_absolute() or ".." in path.parts or relative.startswith("~"):
-        raise UnsafeNotePath(
-            f"note path {relative!r} must stay inside the notes directory (relative, no '..')"
-        )
-    return path
+    problem = note_folder_error(relative)
+    if problem:
+        raise UnsafeNotePath(problem)
+    return PurePosixPath(relative or ".")
 
 
 def _slug(title: str) -> str:

@@ -33,3 +33,20 @@ def stage_context(integration: Integration, platform: str) -> StageContext:
         options=dict(config.options),
         spec=integration.spec.platforms[platform],
     )
+
+
+def task_context(payload: Mapping[str, Any]) -> StageContext:
+    """The context a stage task's payload names; a deleted integration or platform fails for good."""
+    from integrations.base import IntegrationError
+    from orchestrator.triggers import TriggerError, integration_lookup
+
+    try:
+        integration = integration_lookup(payload["integration"])
+    except TriggerError as exc:
+        raise IntegrationError(f"{exc.detail} (deleted since the task was queued?)", permanent=True) from None
+    platform = payload["platform"]
+    if platform not in integration.enabled_platform_names():
+        raise IntegrationError(
+            f"Platform '{platform}' is no longer enabled in '{integration}'", permanent=True
+        )
+    return stage_context(integration, platform)

@@ -4,34 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
 from integrations import registry
-from integrations.base import IntegrationError
 from orchestrator.models import Item, Run, Task
-from orchestrator.pipeline.context import StageContext, stage_context
+from orchestrator.pipeline.act import act
+from orchestrator.pipeline.classify import classify
+from orchestrator.pipeline.context import StageContext, task_context
+from orchestrator.pipeline.evaluate import evaluate
+from orchestrator.pipeline.item_audit import audit_discovered
+from orchestrator.pipeline.next_stage import (
+    BATCH_SIZE,
+    classify_enqueue,
+    evaluate_enqueue,
+    rules_changed_since_evaluated,
+)
+from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.queue import enqueue
 from orchestrator.queue.handlers import HandlerSpec, add_resolver
 from orchestrator.runs import run_count
-from orchestrator.triggers import TriggerError, integration_lookup
 
-BATCH_SIZE = 50
 COLLECT_PRIORITY = 3
-
-
-def _context(payload: dict[str, Any]) -> StageContext:
-    try:
-        integration = integration_lookup(payload["integration"])
-    except TriggerError as exc:
-        raise IntegrationError(f"{exc.detail} (deleted since the task was queued?)", permanent=True) from None
-    platform = payload["platform"]
-    if platform not in integration.enabled_platform_names():
-        raise IntegrationError(
-            f"Platform '{platform}' is no longer enabled in '{integration}'", permanent=True
-        )
-    return stage_context(integration, platform)
 
 
 def content_hash(snapshot: dict[str, Any], volatile: frozenset[str]) -> str:
@@ -39,17 +35,87 @@ def content_hash(snapshot: dict[str, Any], volatile: frozenset[str]) -> str:
     return hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _volatile_refresh(item: Item, fields: dict[str, Any], volatile: frozenset[str]) -> bool:
+    """Copy changed volatile fields seen at check into the snapshot; True when one changed.
+
+    Volatile fields (read flags, labels, counts) never change the content hash, so such an item is
+    not collected or classified again — but it is evaluated again with the fresh values.
+    """
+    if item.snapshot is None:
+        return False
+    fresh = {key: fields[key] for key in volatile if key in fields and item.snapshot.get(key) != fields[key]}
+    if fresh:
+        item.snapshot = {**item.snapshot, **fresh}
+    return bool(fresh)
+
+
+@dataclass
+class CheckPlan:
+    collect: list[int] = field(default_factory=list)
+    evaluate: list[int] = field(default_factory=list)
+    classify: list[Item] = field(default_factory=list)
+    new: int = 0
+
+
+def _reconcile(ctx: StageContext, rules: PlatformRules, item: Item, found: Any, plan: CheckPlan) -> None:
+    """One known item seen again: restore it, refresh volatile fields, and plan what it needs."""
+    volatile = ctx.spec.volatile_fields
+    stable_changed = content_hash(found.fields, volatile) != content_hash(item.fields, volatile)
+    if item.status == Item.Status.SYNCED or found.fields != item.fields:
+        refreshed = not stable_changed and _volatile_refresh(item, found.fields, volatile)
+        item.status = Item.Status.ACTIVE
+        item.fields = found.fields
+        item.save(update_fields=["status", "fields", "snapshot", "last_seen"])
+        if refreshed and rules.decides:
+            plan.evaluate.append(item.pk)
+    if stable_changed or item.snapshot is None:
+        plan.collect.append(item.pk)
+    elif rules.needs_classification(item):
+        plan.classify.append(item)  # the questions changed since it was last answered
+
+
+def _everything_else(ctx: StageContext, plan: CheckPlan) -> list[int]:
+    """Every collected active item not already on its way to collect or classify."""
+    busy = set(plan.collect) | {item.pk for item in plan.classify}
+    collected = Item.objects.filter(
+        integration_id=ctx.integration_id,
+        platform=ctx.platform,
+        status=Item.Status.ACTIVE,
+        snapshot__isnull=False,
+    )
+    return [pk for pk in collected.values_list("pk", flat=True) if pk not in busy]
+
+
+def _queue_plan(task: Task, ctx: StageContext, rules: PlatformRules, plan: CheckPlan, run: Run) -> None:
+    for start in range(0, len(plan.collect), BATCH_SIZE):
+        enqueue(
+            f"{task.type.rsplit('.', 1)[0]}.collect",
+            {**task.payload, "items": plan.collect[start : start + BATCH_SIZE]},
+            priority=COLLECT_PRIORITY,
+            run=run,
+        )
+    if rules.decides and rules_changed_since_evaluated(ctx, rules):
+        plan.evaluate = _everything_else(ctx, plan)
+    classify_enqueue(ctx, plan.classify, run)
+    evaluate_enqueue(ctx, rules, plan.evaluate, run)
+
+
 def check(task: Task) -> dict[str, Any]:
-    """Entry stage: discover what is there now, reconcile, queue collect for new/changed items."""
-    ctx = _context(task.payload)
+    """Entry stage: discover what is there now, reconcile, queue collect for new/changed items.
+
+    Items whose only change is in volatile fields go straight to evaluate; items whose
+    classification questions changed go straight to classify; when the automations changed since
+    the last evaluation, every other item is evaluated again.
+    """
+    ctx = task_context(task.payload)
     run = Run.objects.create(integration_id=ctx.integration_id, platform=ctx.platform)
     Task.objects.filter(pk=task.pk).update(run=run)
+    rules = platform_rules(ctx)
     items = Item.objects.filter(integration_id=ctx.integration_id, platform=ctx.platform)
     known = {item.key: item for item in items}
     discovered = list(ctx.spec.check(ctx, {key: item.fields for key, item in known.items()}))
     seen_keys = {d.key for d in discovered}
-    to_collect: list[int] = []
-    new = 0
+    plan = CheckPlan()
     with transaction.atomic():
         for found in discovered:
             item = known.get(found.key)
@@ -60,60 +126,66 @@ def check(task: Task) -> dict[str, Any]:
                     key=found.key,
                     fields=found.fields,
                 )
-                new += 1
-                to_collect.append(item.pk)
-                continue
-            stable_changed = content_hash(found.fields, ctx.spec.volatile_fields) != content_hash(
-                item.fields, ctx.spec.volatile_fields
-            )
-            if item.status == Item.Status.SYNCED or found.fields != item.fields:
-                item.status = Item.Status.ACTIVE
-                item.fields = found.fields
-                item.save(update_fields=["status", "fields", "last_seen"])
-            if stable_changed or item.snapshot is None:
-                to_collect.append(item.pk)
+                plan.new += 1
+                plan.collect.append(item.pk)
+            else:
+                _reconcile(ctx, rules, item, found, plan)
         gone = [
             key for key, item in known.items() if key not in seen_keys and item.status == Item.Status.ACTIVE
         ]
         Item.objects.filter(integration_id=ctx.integration_id, platform=ctx.platform, key__in=gone).update(
             status=Item.Status.SYNCED, llm_input=""
         )
-        for start in range(0, len(to_collect), BATCH_SIZE):
-            enqueue(
-                f"{task.type.rsplit('.', 1)[0]}.collect",
-                {**task.payload, "items": to_collect[start : start + BATCH_SIZE]},
-                priority=COLLECT_PRIORITY,
-                run=run,
-            )
-    run_count(run.pk, seen=len(discovered), new=new)
+        _queue_plan(task, ctx, rules, plan, run)
+    run_count(run.pk, seen=len(discovered), new=plan.new)
     return {
         "run": run.pk,
         "seen": len(discovered),
-        "new": new,
+        "new": plan.new,
         "synced": len(gone),
-        "to_collect": len(to_collect),
+        "to_collect": len(plan.collect),
+        "to_classify": len(plan.classify),
+        "to_evaluate": len(plan.evaluate),
     }
 
 
 def collect(task: Task) -> dict[str, Any]:
-    """Fetch and store snapshots (and the framed LLM input) for a batch of items."""
-    ctx = _context(task.payload)
+    """Fetch and store snapshots (and the framed LLM input) for a batch of items.
+
+    Then each item goes on to classify (when its content or the questions changed since it was
+    last classified) or straight to evaluate; a platform without automations stops here.
+    """
+    ctx = task_context(task.payload)
+    rules = platform_rules(ctx)
     items = {item.key: item for item in Item.objects.filter(pk__in=task.payload["items"])}
-    collected = 0
+    collected: list[Item] = []
     for got in ctx.spec.collect(ctx, sorted(items)):
         item = items.get(got.key)
         if item is None:
             continue
+        first_time = item.snapshot is None
         item.snapshot = got.snapshot
         item.llm_input = got.llm_input
         item.low_trust = got.low_trust
         item.content_hash = content_hash(got.snapshot, ctx.spec.volatile_fields)
         item.save(update_fields=["snapshot", "llm_input", "low_trust", "content_hash", "last_seen"])
-        collected += 1
-    return {"collected": collected}
+        if first_time:
+            audit_discovered(item)
+        collected.append(item)
+    to_classify = [item for item in collected if rules.needs_classification(item)]
+    to_evaluate = [item.pk for item in collected if rules.decides and item not in to_classify]
+    classify_enqueue(ctx, to_classify, task.run)
+    evaluate_enqueue(ctx, rules, to_evaluate, task.run)
+    return {"collected": len(collected), "to_classify": len(to_classify), "to_evaluate": len(to_evaluate)}
 
 
-STAGES = {"check": (check, 300), "collect": (collect, 300)}
+STAGES = {
+    "check": (check, 300),
+    "collect": (collect, 300),
+    "classify": (classify, 600),
+    "evaluate": (evaluate, 300),
+    "act": (act, 300),
+}
 
 
 def resolve_stage(task_type: str) -> HandlerSpec | None:

@@ -17,12 +17,12 @@ from typing import Any
 
 from integrations.base import ActionSpec, Tier
 from orchestrator.rules.errors import RuleSyntaxError
+from orchestrator.rules.result_routes import route_errors
 from orchestrator.rules.templates import Literal, Node, compile_value
 
 YOLO = "yolo"
 SCRIPT_KEYS = ("name", "inputs")
 SERVICE_KEYS = ("call", "inputs", "on_result", "human_log")
-RESULT_ROUTES = ("note", "chat_reply", "audit")
 NO_INPUTS = Literal({})  # shared safely: Literal renders a copy
 NO_TEXT = Literal("")
 _SERVICE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*\.[a-z0-9][a-z0-9_-]*\.[A-Za-z0-9_-]+$")
@@ -169,11 +169,9 @@ def _inputs(owner: str, inputs: Any) -> Node:
 
 
 def _on_result(routes: Any) -> Any:
-    for route in routes if isinstance(routes, list) else [routes]:
-        kind = route.get("type") if isinstance(route, Mapping) else route
-        if route is not None and kind not in RESULT_ROUTES:
-            valid = ", ".join(RESULT_ROUTES)
-            raise RuleSyntaxError(f"service.on_result: {kind!r} is not a route; valid: {valid}")
+    errors = route_errors(routes)
+    if errors:
+        raise RuleSyntaxError(f"service.on_result: {'; '.join(errors)}")
     return routes
 
 

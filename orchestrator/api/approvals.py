@@ -1,0 +1,92 @@
+"""``/api/approvals``: pending actions a person approves or rejects (SPEC §2.4).
+
+Approvals from ``on_blocked: ask`` automations and from chat proposals share this model. Expiry
+is checked on every access, recorded and audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from orchestrator.actions.approvals import (
+    ApprovalError,
+    approval_decide,
+    approval_fail,
+    approvals_expire_due,
+)
+from orchestrator.api.timestamps import iso
+from orchestrator.models import Approval
+
+router = Router(tags=["approvals"])
+
+
+class ApprovalOut(Schema):
+    id: int
+    action: str
+    parameters: Any
+    provenance: str
+    item: str | None
+    rule: str
+    options: list[dict[str, str]]
+    status: str
+    created_at: str
+    expires_at: str
+
+
+class ApprovalListOut(Schema):
+    approvals: list[ApprovalOut]
+
+
+class DecisionIn(Schema):
+    option: str
+
+
+class DecisionOut(Schema):
+    status: str
+    task_id: str | None = None
+
+
+def approval_out(approval: Approval) -> dict[str, Any]:
+    return {
+        "id": approval.pk,
+        "action": approval.action,
+        "parameters": approval.parameters,
+        "provenance": approval.provenance,
+        "item": approval.item.key if approval.item else None,
+        "rule": approval.rule,
+        "options": approval.options,
+        "status": approval.status,
+        "created_at": iso(approval.created_at),
+        "expires_at": iso(approval.expires_at),
+    }
+
+
+@router.get("", response=ApprovalListOut, summary="List approvals")
+def approval_list(request: HttpRequest, status: str | None = None) -> dict[str, Any]:
+    valid = Approval.Status.values
+    if status is not None and status not in valid:
+        raise HttpError(400, f"Invalid status '{status}'. Valid statuses: {', '.join(valid)}")
+    approvals_expire_due()
+    found = Approval.objects.select_related("item").order_by("-id")
+    if status is not None:
+        found = found.filter(status=status)
+    return {"approvals": [approval_out(a) for a in found]}
+
+
+@router.post("/{approval_id}", response=DecisionOut, exclude_none=True, summary="Approve or reject")
+def approval_answer(request: HttpRequest, approval_id: str, body: DecisionIn) -> dict[str, Any]:
+    approval = Approval.objects.filter(pk=int(approval_id)).first() if approval_id.isdigit() else None
+    if approval is None:
+        raise HttpError(404, f"Approval '{approval_id}' not found")
+    try:
+        decision = approval_decide(approval=approval, option=body.option)
+    except ApprovalError as exc:
+        raise HttpError(exc.status, exc.detail) from None
+    except ValueError as exc:  # the service or script changed since the approval was asked for
+        approval_fail(approval=approval, error=str(exc))
+        raise HttpError(409, f"Approval {approval.pk} cannot run: {exc}") from None
+    return {"status": decision.status, "task_id": decision.task.uid if decision.task else None}

@@ -1,0 +1,88 @@
+"""The classify stage: one structured LLM call per item for all of its platform's classifications.
+
+The call goes through one seam, :data:`CLASSIFIER` (``orchestrator.llm.classify``), overridable by
+dotted path with the ``STEWARD_CLASSIFIER`` setting — tests point it at a deterministic fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from integrations.base import IntegrationError
+from orchestrator.models import Item, Task
+from orchestrator.models.config import schema_errors
+from orchestrator.pipeline.context import task_context
+from orchestrator.pipeline.item_audit import audit_classified
+from orchestrator.pipeline.next_stage import evaluate_enqueue
+from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
+from orchestrator.rules.classifications import reply_schema
+from orchestrator.runs import run_count
+
+CLASSIFIER = "orchestrator.llm.classify"
+
+Classifier = Callable[..., dict[str, Any]]
+
+
+def classifier() -> Classifier:
+    """``classify(profile, framed_input, schema, *, priority) -> dict`` from the configured path."""
+    return import_string(getattr(settings, "STEWARD_CLASSIFIER", "") or CLASSIFIER)
+
+
+def _prompt_version() -> str:
+    from orchestrator.llm import PROMPT_VERSION
+
+    return PROMPT_VERSION
+
+
+def _classified_by(item: Item, rules: PlatformRules) -> dict[str, Any]:
+    assert rules.profile is not None
+    return {
+        "profile": rules.profile.name,
+        "model": rules.profile.model,
+        "at": timezone.now().isoformat(),
+        "prompt_version": _prompt_version(),
+        "content_hash": item.content_hash,
+        "classifications": rules.classification_hash,
+    }
+
+
+def classify(task: Task) -> dict[str, Any]:
+    """Classify one item (payload ``item``), store the values, then queue evaluate for it.
+
+    Skips items that are gone or already answered for this content and question set. Without an
+    LLM profile on the integration the task fails permanently, saying where to set one.
+    """
+    ctx = task_context(task.payload)
+    rules = platform_rules(ctx)
+    item = Item.objects.filter(pk=task.payload["item"], status=Item.Status.ACTIVE).first()
+    if item is None or item.snapshot is None:
+        return {"skipped": "item gone or not collected"}
+    if not rules.needs_classification(item):
+        if rules.decides:
+            evaluate_enqueue(ctx, rules, [item.pk], task.run)
+        return {"skipped": "already classified for this content and these questions"}
+    if rules.profile is None:
+        raise IntegrationError(
+            f"Integration '{ctx.integration_id}' has classifications for platform '{ctx.platform}' "
+            "but no LLM profile: choose one on the integration in the admin (field 'llm')",
+            permanent=True,
+        )
+    schema = reply_schema(rules.classifications)
+    values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
+    problems = schema_errors(values, schema)
+    if problems:  # the LLM layer validates too; what is stored must never be off-schema
+        raise IntegrationError(
+            f"classifier reply does not match the schema: {'; '.join(problems)}", permanent=True
+        )
+    item.classification = values
+    item.classified_by = _classified_by(item, rules)
+    item.save(update_fields=["classification", "classified_by", "last_seen"])
+    run_count(task.run_id, classified=1)
+    audit_classified(item, values, rules.profile.name)
+    evaluate_enqueue(ctx, rules, [item.pk], task.run)
+    return {"classified": item.pk, "values": values}

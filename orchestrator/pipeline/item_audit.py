@@ -1,0 +1,45 @@
+"""Audit entries about items: discovered (once, at collect) and classified (with the values)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.audit import audit
+from orchestrator.models import Item
+
+TITLE_FIELDS = ("subject", "title", "name")
+TITLE_LIMIT = 120
+
+
+def item_title(item: Item) -> str:
+    """How a person recognises the item: its subject/title when it has one, else its key."""
+    snapshot = item.snapshot if isinstance(item.snapshot, dict) else {}
+    for name in TITLE_FIELDS:
+        value = snapshot.get(name)
+        if isinstance(value, str) and value.strip():
+            text = " ".join(value.split())
+            return repr(text if len(text) <= TITLE_LIMIT else text[:TITLE_LIMIT] + "…")
+    return item.key
+
+
+def _values(values: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}" for name, value in values.items()
+    )
+
+
+def audit_discovered(item: Item) -> None:
+    audit(
+        f"Discovered {item_title(item)} in {item.integration_id}/{item.platform}",
+        integration_id=item.integration_id,
+        item_key=item.key,
+    )
+
+
+def audit_classified(item: Item, values: dict[str, Any], profile: str) -> None:
+    audit(
+        f"Classified {item_title(item)}: {_values(values) or 'nothing asked'} (LLM profile {profile})",
+        integration_id=item.integration_id,
+        item_key=item.key,
+        provenance="llm",
+    )

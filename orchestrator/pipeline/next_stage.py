@@ -1,0 +1,84 @@
+"""Queueing the next pipeline stage, with its priority and batch size (SPEC §4, §5).
+
+classify is one task per item (priority 6, 9 for low-trust items); evaluate and act carry batches
+of up to :data:`BATCH_SIZE` items at priority 7. Every follow-up belongs to the caller's Run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from orchestrator.models import Item, Run, Task
+from orchestrator.pipeline.context import StageContext
+from orchestrator.pipeline.platform_rules import PlatformRules
+from orchestrator.queue import enqueue
+
+BATCH_SIZE = 50
+CLASSIFY_PRIORITY = 6
+LOW_TRUST_PRIORITY = 9
+EVALUATE_PRIORITY = 7
+ACT_PRIORITY = 7
+
+
+def stage_task_type(ctx: StageContext, stage: str) -> str:
+    return f"{ctx.integration_id.split('.', 1)[0]}.{ctx.platform}.{stage}"
+
+
+def _base(ctx: StageContext) -> dict[str, Any]:
+    return {"integration": ctx.integration_id, "platform": ctx.platform}
+
+
+def _batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), BATCH_SIZE):
+        yield values[start : start + BATCH_SIZE]
+
+
+def classify_enqueue(ctx: StageContext, items: Iterable[Item], run: Run | None) -> int:
+    """One classify task per item; low-trust items wait behind everything else."""
+    count = 0
+    for item in items:
+        priority = LOW_TRUST_PRIORITY if item.low_trust else CLASSIFY_PRIORITY
+        enqueue(stage_task_type(ctx, "classify"), {**_base(ctx), "item": item.pk}, priority=priority, run=run)
+        count += 1
+    return count
+
+
+def evaluate_enqueue(
+    ctx: StageContext, rules: PlatformRules, item_pks: Sequence[int], run: Run | None
+) -> int:
+    """Evaluate in batches; the payload names the automation set it was queued for."""
+    batches = list(_batches(sorted(item_pks)))
+    for batch in batches:
+        enqueue(
+            stage_task_type(ctx, "evaluate"),
+            {**_base(ctx), "items": list(batch), "rules": rules.automations_hash},
+            priority=EVALUATE_PRIORITY,
+            run=run,
+        )
+    return len(batches)
+
+
+def rules_changed_since_evaluated(ctx: StageContext, rules: PlatformRules) -> bool:
+    """Were the automations edited since this platform's items were last evaluated?
+
+    Read from the latest evaluate task's payload: a pruned history just means one extra,
+    harmless re-evaluation (the ledger never repeats a done action).
+    """
+    latest = (
+        Task.objects.filter(type=stage_task_type(ctx, "evaluate"), payload__integration=ctx.integration_id)
+        .order_by("-id")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return latest is None or latest.get("rules") != rules.automations_hash
+
+
+def act_enqueue(ctx: StageContext, entries: Sequence[dict[str, Any]], run: Run | None) -> int:
+    """*entries* are ``{"item": pk, "actions": [PlannedAction payloads]}``."""
+    batches = list(_batches(entries))
+    for batch in batches:
+        enqueue(
+            stage_task_type(ctx, "act"), {**_base(ctx), "items": list(batch)}, priority=ACT_PRIORITY, run=run
+        )
+    return len(batches)

@@ -1,0 +1,133 @@
+"""classify: one LLM call per item, only when its content or the questions changed (SPEC §5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.models import AuditEntry, Item, LLMProfile, PlatformConfig, Run, Task
+from orchestrator.pipeline.context import stage_context
+from orchestrator.pipeline.next_stage import classify_enqueue
+from tests.pipeline.driving import configure, run_pipeline
+from tests.plugins import classifier
+
+pytestmark = pytest.mark.django_db
+
+TAG_INTERESTING = [{"when": {"classification.interesting": "> 0.5"}, "then": {"tag": "hot"}}]
+
+
+def test_each_collected_item_is_classified_once_at_priority_6(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    ran = run_pipeline()
+    classify = [t for t in ran if t.type == "dummy.items.classify"]
+    assert len(classify) == 3
+    assert {t.priority for t in classify} == {6}
+    assert all(t.status == "done" for t in classify)
+    assert len(classifier.CALLS) == 3
+    assert {c["priority"] for c in classifier.CALLS} == {6}
+    assert {c["profile"] for c in classifier.CALLS} == {"default"}
+
+
+def test_values_and_who_classified_are_stored(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    run_pipeline()
+    item = Item.objects.get(key="item-1")
+    assert item.classification == {"interesting": 0.9}
+    by = item.classified_by
+    assert (by["profile"], by["model"], by["prompt_version"]) == ("default", "fake-model", "1")
+    assert by["content_hash"] == item.content_hash
+    assert len(by["classifications"]) == 64
+    assert by["at"]
+
+
+def test_classification_is_audited_with_its_values(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    run_pipeline()
+    entry = AuditEntry.objects.get(item_key="item-2", message__startswith="Classified")
+    assert "interesting=0.9" in entry.message
+    assert entry.provenance == "llm"
+
+
+def test_discovery_is_audited_once(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    run_pipeline()
+    run_pipeline()
+    assert AuditEntry.objects.filter(message__startswith="Discovered", item_key="item-1").count() == 1
+
+
+def test_run_counts_classified_items(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    run_pipeline()
+    assert Run.objects.get().classified == 3
+
+
+def test_unchanged_items_are_not_classified_again(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    run_pipeline()
+    ran = run_pipeline()
+    assert [t.type for t in ran] == ["dummy.items.check"]
+    assert len(classifier.CALLS) == 3
+
+
+def test_changed_questions_classify_every_item_again(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    run_pipeline()
+    configure(
+        steward,
+        automations=TAG_INTERESTING,
+        classifications={"interesting": "Is this item really interesting?"},
+    )
+    ran = run_pipeline()
+    assert sorted(t.type for t in ran).count("dummy.items.classify") == 3
+    assert len(classifier.CALLS) == 6
+
+
+def test_without_classifications_items_go_straight_to_evaluate(steward):
+    configure(steward, automations=[{"when": {"n": 1}, "then": {"tag": "first"}}], classifications={})
+    ran = run_pipeline()
+    assert [t.type for t in ran] == [
+        "dummy.items.check",
+        "dummy.items.collect",
+        "dummy.items.evaluate",
+        "dummy.items.act",
+    ]
+    assert classifier.CALLS == []
+    assert {t.priority for t in ran if t.type.endswith((".evaluate", ".act"))} == {7}
+
+
+def test_without_automations_nothing_is_classified_or_evaluated(steward):
+    ran = run_pipeline()
+    assert [t.type for t in ran] == ["dummy.items.check", "dummy.items.collect"]
+    assert classifier.CALLS == []
+
+
+def test_missing_llm_profile_fails_classify_permanently_saying_where_to_set_it(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    steward.llm = None
+    steward.save(update_fields=["llm"])
+    LLMProfile.objects.all().delete()
+    run_pipeline()
+    failed = Task.objects.filter(type="dummy.items.classify", status="failed")
+    assert failed.count() == 3
+    task = failed.first()
+    assert task.attempts == 1
+    assert "no LLM profile" in task.error
+    assert "'llm'" in task.error
+    assert Run.objects.get().status == "failed"
+
+
+def test_low_trust_items_are_classified_at_priority_9(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    item = Item.objects.create(integration_id="dummy.one", platform="items", key="x", low_trust=True)
+    classify_enqueue(stage_context(steward, "items"), [item], None)
+    assert Task.objects.get(type="dummy.items.classify").priority == 9
+
+
+def test_an_off_schema_reply_is_never_stored(steward, settings):
+    configure(steward, automations=TAG_INTERESTING)
+    classifier.ANSWERS["Title: Item 1"] = {"interesting": 7}
+    run_pipeline()
+    task = Task.objects.get(type="dummy.items.classify", payload__item=Item.objects.get(key="item-1").pk)
+    assert task.status == "failed"
+    assert "does not match the schema" in task.error
+    assert Item.objects.get(key="item-1").classification is None
+    assert PlatformConfig.objects.count() == 1

@@ -1,0 +1,35 @@
+"""A deterministic stand-in for ``orchestrator.llm.classify``, selected with the setting
+``STEWARD_CLASSIFIER = "tests.plugins.classifier.classify"``.
+
+Every confidence is 0.9, every boolean true, every enum its first value — unless :data:`ANSWERS`
+holds values for the exact ``llm_input`` being classified. Calls are recorded in :data:`CALLS`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_CONFIDENCE = 0.9
+CALLS: list[dict[str, Any]] = []
+ANSWERS: dict[str, dict[str, Any]] = {}
+
+
+def _default(prop: dict[str, Any]) -> Any:
+    if "enum" in prop:
+        return prop["enum"][0]
+    if prop.get("type") == "boolean":
+        return True
+    return DEFAULT_CONFIDENCE
+
+
+def classify(profile: Any, framed_input: Any, schema: dict[str, Any], *, priority: int) -> dict[str, Any]:
+    text = str(framed_input)
+    CALLS.append({"profile": getattr(profile, "name", profile), "input": text, "priority": priority})
+    answer = {name: _default(prop) for name, prop in schema["properties"].items()}
+    answer.update({k: v for k, v in ANSWERS.get(text, {}).items() if k in answer})
+    return answer
+
+
+def reset() -> None:
+    CALLS.clear()
+    ANSWERS.clear()
