@@ -108,7 +108,8 @@ def check(task: Task) -> dict[str, Any]:
     the last evaluation, every other item is evaluated again.
     """
     ctx = task_context(task.payload)
-    run = Run.objects.create(integration_id=ctx.integration_id, platform=ctx.platform)
+    # A retried entry task keeps the run it started, so no run is left "running" forever.
+    run = task.run or Run.objects.create(integration_id=ctx.integration_id, platform=ctx.platform)
     Task.objects.filter(pk=task.pk).update(run=run)
     rules = platform_rules(ctx)
     items = Item.objects.filter(integration_id=ctx.integration_id, platform=ctx.platform)

@@ -75,3 +75,13 @@ def test_check_of_a_deleted_integration_fails_permanently(dummy_integration):
     assert task.status == "failed"
     assert task.attempts == 1
     assert "not found" in task.error
+
+
+def test_a_retried_entry_task_keeps_its_run(dummy_integration):
+    from orchestrator.pipeline.stages import check
+
+    (task,) = integration_trigger("dummy.one")
+    check(task)
+    task.refresh_from_db()
+    check(task)  # as a retry after a transient failure would
+    assert Run.objects.count() == 1
