@@ -1,0 +1,162 @@
+"""``/api/chat``: conversations, messages, proposals and turn polling (SPEC §2.2, seed/api.md).
+
+Thin endpoints: parse, call one service or selector, shape the answer. Refusals are
+:class:`~chat.errors.ChatError` turned into ``{"detail": ...}`` with their status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from chat.errors import ChatError
+from chat.proposals import proposal_answer
+from chat.selectors import conversation_history, conversation_list, messages_stored_by
+from chat.store import conversation_create
+from chat.submit import message_submit
+from chat.wire import message_out
+from orchestrator.models import Task
+
+router = Router(tags=["chat"])
+
+
+class MessageOut(Schema):
+    id: int
+    role: str
+    content: str
+    type: str
+    timestamp: str
+    metadata: dict[str, Any] | None
+
+
+class ConversationOut(Schema):
+    id: str
+    title: str
+    message_count: int
+    created_at: str
+    last_activity: str
+
+
+class ConversationsOut(Schema):
+    conversations: list[ConversationOut]
+
+
+class ConversationCreated(Schema):
+    conversation_id: str
+
+
+class HistoryOut(Schema):
+    conversation_id: str
+    messages: list[MessageOut]
+
+
+class MessageIn(Schema):
+    content: str
+
+
+class CommandReply(Schema):
+    type: Literal["command"]
+    message: MessageOut
+
+
+class TurnQueued(Schema):
+    type: Literal["chat"]
+    task_id: str
+
+
+class AnswerIn(Schema):
+    option: str
+
+
+class AnswerOut(Schema):
+    message: MessageOut
+    task_id: str | None = None  # only when approving queued the service
+
+
+class TurnStatus(Schema):
+    status: Literal["pending", "done", "failed"]
+    messages: list[MessageOut] | None = None  # only once finished
+
+
+class Detail(Schema):
+    detail: str
+
+
+@contextmanager
+def chat_errors() -> Iterator[None]:
+    try:
+        yield
+    except ChatError as exc:
+        raise HttpError(exc.status, exc.detail) from None
+
+
+@router.get("/conversations", response=ConversationsOut, summary="List conversations")
+def conversations_get(request: HttpRequest) -> dict[str, Any]:
+    return {"conversations": conversation_list()}
+
+
+@router.post("/conversations", response=ConversationCreated, summary="Create a conversation")
+def conversations_post(request: HttpRequest) -> dict[str, Any]:
+    return {"conversation_id": conversation_create().id}
+
+
+@router.get(
+    "/conversations/{conversation_id}/history",
+    response={200: HistoryOut, 404: Detail},
+    summary="Messages since the last /clear",
+)
+def history_get(request: HttpRequest, conversation_id: str) -> dict[str, Any]:
+    with chat_errors():
+        return conversation_history(conversation_id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response={200: CommandReply | TurnQueued, 404: Detail, 413: Detail, 422: Detail},
+    summary="Send a message (commands are answered at once, anything else queues a chat turn)",
+)
+def messages_post(request: HttpRequest, conversation_id: str, body: MessageIn) -> dict[str, Any]:
+    with chat_errors():
+        submitted = message_submit(conversation_id=conversation_id, content=body.content)
+    if submitted.is_command:
+        return {"type": "command", "message": message_out(submitted.message)}
+    return {"type": "chat", "task_id": submitted.task_uid}
+
+
+@router.post(
+    "/conversations/{conversation_id}/proposals/{proposal_id}",
+    response={200: AnswerOut, 400: Detail, 404: Detail, 409: Detail},
+    exclude_unset=True,
+    summary="Approve or reject a proposal",
+)
+def proposal_post(
+    request: HttpRequest, conversation_id: str, proposal_id: str, body: AnswerIn
+) -> dict[str, Any]:
+    with chat_errors():
+        answered = proposal_answer(
+            conversation_id=conversation_id, proposal_id=proposal_id, option=body.option
+        )
+    out: dict[str, Any] = {"message": message_out(answered.message)}
+    if answered.task_uid:
+        out["task_id"] = answered.task_uid
+    return out
+
+
+@router.get(
+    "/tasks/{task_id}",
+    response={200: TurnStatus, 404: Detail},
+    exclude_unset=True,
+    summary="Poll a task: pending, or finished with the messages it stored (read-only)",
+)
+def task_get(request: HttpRequest, task_id: str) -> dict[str, Any]:
+    status = Task.objects.filter(uid=task_id).values_list("status", flat=True).first()
+    if status is None:
+        raise HttpError(404, f"Task '{task_id}' not found")
+    if status in (Task.Status.PENDING, Task.Status.RUNNING):
+        return {"status": "pending"}
+    return {"status": status, "messages": messages_stored_by(task_id)}

@@ -1,0 +1,22 @@
+"""``/ui/chat``: the chat page, rendered by the server and brought to life by static/chat/chat.js."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from chat.models import Conversation
+from chat.selectors import conversation_list
+
+
+@ensure_csrf_cookie  # the page's POSTs carry X-CSRFToken (needed once authentication is on)
+def chat_page(request: HttpRequest) -> HttpResponse:
+    """The conversation selector lists chats with messages; ``?c=<id>`` opens one.
+
+    Opening the page never creates a conversation: a new chat is created by its first message.
+    """
+    conversations = conversation_list()
+    wanted = request.GET.get("c", "")
+    current = wanted if wanted and Conversation.objects.filter(pk=wanted).exists() else ""
+    return render(request, "chat/chat.html", {"conversations": conversations, "current": current})
