@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +30,7 @@ def audit(
     """Record one thing a person would want to know. Never pass secrets in *message*."""
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        fields = {
+        fields: dict[str, Any] = {
             "seq": head.last_seq + 1,
             "at": timezone.now(),
             "level": level,
