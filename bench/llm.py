@@ -1,0 +1,127 @@
+"""Embedded-model classification latency per item, and the orchestration overhead around it.
+
+Classifies real fixture emails (body cut at the production limit) with the embedded default model
+through ``orchestrator.llm.classify`` — profile lookup, framing, the DB concurrency lease,
+validation and accounting included — and separates the time spent inside the backend (the model)
+from everything else. Target: overhead < 5 % of model time (SPEC §15).
+
+Usage: ``.venv/bin/python bench/llm.py [--items 8] [--runs 3]`` (a throwaway data dir is used).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from email import policy
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+EMAIL_DIR = REPO.parent / "shared" / "fixtures" / "email"
+# Run as a script, bench/ leads sys.path, and bench/queue.py would shadow the stdlib's queue.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("STEWARD_DATA_DIR", tempfile.mkdtemp(prefix="steward-bench-llm-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
+os.environ.setdefault("STEWARD_LOG_LEVEL", "WARNING")
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "human": {"type": "number", "minimum": 0, "maximum": 1, "description": "is this a personal email?"},
+        "requires_response": {"type": "boolean", "description": "does this email require a response?"},
+        "priority": {
+            "type": "string",
+            "enum": ["low", "medium", "high", "critical"],
+            "description": "what is the priority of this email?",
+        },
+    },
+    "required": ["human", "requires_response", "priority"],
+    "additionalProperties": False,
+}
+
+
+def email_fields(path: Path) -> dict[str, str]:
+    data = path.read_bytes()
+    if data.startswith(b"From "):
+        data = data.split(b"\n", 1)[1]
+    message = email.message_from_bytes(data, policy=policy.default)
+    part = message.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
+    try:
+        body = part.get_content() if part is not None else ""
+    except (LookupError, ValueError):
+        body = ""
+    if part is not None and part.get_content_subtype() == "html":
+        body = re.sub(r"<[^>]+>", " ", body)
+    return {"subject": str(message.get("subject", "")), "from": str(message.get("from", "")), "body": body}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from orchestrator import llm
+    from orchestrator.llm.backends import embedded
+    from orchestrator.models import LLMCall, LLMProfile
+
+    call_command("migrate", verbosity=0)
+    profile = LLMProfile.objects.create(name="bench", backend="embedded")
+
+    model_time = [0.0]
+    real_complete = embedded.EmbeddedBackend.complete
+
+    def timed(self: embedded.EmbeddedBackend, request: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real_complete(self, request)
+        finally:
+            model_time[0] += time.perf_counter() - started
+
+    embedded.EmbeddedBackend.complete = timed  # type: ignore[method-assign]
+
+    paths = sorted(EMAIL_DIR.glob("*.eml"))[: args.items]
+    llm.classify(profile, {"subject": "warm-up"}, SCHEMA)  # loads the model: not part of the figures
+
+    rows = []
+    for path in paths:
+        fields = email_fields(path)
+        totals, models, tokens = [], [], 0
+        for _ in range(args.runs):
+            model_time[0] = 0.0
+            started = time.perf_counter()
+            llm.classify(profile, llm.frame(fields, limits={"body": llm.EMAIL_BODY_LIMIT}), SCHEMA)
+            totals.append(time.perf_counter() - started)
+            models.append(model_time[0])
+            tokens = LLMCall.objects.values_list("prompt_tokens", flat=True).first() or 0
+        total, model = statistics.median(totals), statistics.median(models)
+        rows.append((path.name, tokens, model, total - model))
+
+    print(f"embedded model: {embedded.default_model_path()}  threads: {embedded.cpu_threads()}")
+    print(f"medians of {args.runs} runs per item\n")
+    print("| item | prompt tokens | model ms | overhead ms | overhead % |")
+    print("|---|---:|---:|---:|---:|")
+    for name, tokens, model, overhead in rows:
+        print(f"| {name} | {tokens} | {model * 1000:.0f} | {overhead * 1000:.1f} | {overhead / model:.2%} |")
+    model_all = statistics.median(r[2] for r in rows)
+    overhead_all = statistics.median(r[3] for r in rows)
+    print(
+        f"\nmedian per item: model {model_all * 1000:.0f} ms, orchestration {overhead_all * 1000:.1f} ms "
+        f"({overhead_all / model_all:.2%} of model time; target < 5%)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Admin pages for LLM accounting and the live concurrency leases (read-only: the system writes them)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from orchestrator.models import LLMCall, LLMLease
+
+
+class _SystemWrittenAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(LLMCall)
+class LLMCallAdmin(_SystemWrittenAdmin):
+    list_display = (
+        "created_at",
+        "profile_name",
+        "purpose",
+        "model",
+        "outcome",
+        "attempts",
+        "prompt_tokens",
+        "completion_tokens",
+        "latency_ms",
+        "structured_mode",
+    )
+    list_filter = ("outcome", "purpose", "profile_name", "structured_mode")
+    search_fields = ("profile_name", "model", "error")
+    date_hierarchy = "created_at"
+    exclude = ("raw_replies",)
+    readonly_fields = ("replies",)
+
+    @admin.display(description="raw replies (failed calls)")
+    def replies(self, obj: LLMCall) -> SafeString | str:
+        if not obj.raw_replies:
+            return "-"
+        text = json.dumps(obj.raw_replies, indent=2, ensure_ascii=False)
+        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+
+
+@admin.register(LLMLease)
+class LLMLeaseAdmin(_SystemWrittenAdmin):
+    list_display = ("profile", "state", "priority", "host", "pid", "created_at", "expires_at")
+    list_filter = ("state", "profile")

@@ -1,0 +1,163 @@
+"""One LLM call end to end: profile → slot → backend → validation → accounting (SPEC §8)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from orchestrator.llm import concurrency, prompts
+from orchestrator.llm.accounting import CallRecord, record_call
+from orchestrator.llm.backends import get_backend
+from orchestrator.llm.backends.base import Completion, CompletionRequest, Message
+from orchestrator.llm.errors import LLMError, StructuredOutputError, UnknownProfile
+from orchestrator.llm.framing import Framed, frame
+from orchestrator.llm.structured import Attempts, complete_structured
+from orchestrator.models import LLMCall, LLMProfile
+
+logger = logging.getLogger(__name__)
+
+CLASSIFY_OPTIONS: dict[str, Any] = {"temperature": 0, "seed": 42, "max_tokens": 256}
+CHAT_OPTIONS: dict[str, Any] = {"max_tokens": 1024}
+ITEM_INPUT_LIMIT = 12_000  # a prepared llm_input: headers plus a body already cut to its own limit
+
+
+def total_cap_s(profile: LLMProfile) -> float:
+    """The most one call may take, validation retries and backoff included."""
+    return 3 * profile.timeout_s + 30
+
+
+def resolve_profile(profile: LLMProfile | str) -> LLMProfile:
+    if isinstance(profile, LLMProfile):
+        return profile
+    found = LLMProfile.objects.filter(name=profile).first()
+    if found is None:
+        names = ", ".join(LLMProfile.objects.values_list("name", flat=True)) or "none configured"
+        raise UnknownProfile(f"Unknown LLM profile {profile!r}; valid: {names}")
+    return found
+
+
+def as_framed(framed_input: Framed | Mapping[str, str] | str) -> Framed:
+    """External content inside fresh salted markers, whatever form the caller holds it in."""
+    if isinstance(framed_input, Framed):
+        return framed_input
+    if isinstance(framed_input, Mapping):
+        return frame(framed_input)
+    return frame({"item": str(framed_input)}, limits={"item": ITEM_INPUT_LIMIT})
+
+
+def classify(
+    profile: LLMProfile | str,
+    framed_input: Framed | Mapping[str, str] | str,
+    schema: dict[str, Any],
+    *,
+    priority: int = 6,
+) -> dict[str, Any]:
+    """Classify external content: a dict valid against *schema*, or an :class:`LLMError`.
+
+    *framed_input* is a :class:`Framed` from :func:`~orchestrator.llm.framing.frame`, a mapping of
+    field name → text, or one text (e.g. an item's prepared ``llm_input``); the latter two are framed
+    here. The questions are the schema properties' ``description``.
+    """
+    resolved = resolve_profile(profile)
+    messages = prompts.classification_messages(as_framed(framed_input), schema)
+    result = run_call(
+        resolved, messages, schema=schema, priority=priority, purpose="classify", options=CLASSIFY_OPTIONS
+    )
+    assert isinstance(result, dict)
+    return result
+
+
+def chat(
+    profile: LLMProfile | str,
+    messages: list[Message],
+    *,
+    priority: int = 1,
+    schema: dict[str, Any] | None = None,
+) -> str | dict[str, Any]:
+    """A chat reply: plain text, or with *schema* a dict valid against it.
+
+    A :class:`StructuredOutputError` keeps the model's raw replies (``raw_replies``), so a caller
+    can still show plain text from a model that ignores the schema.
+    """
+    return run_call(
+        resolve_profile(profile),
+        messages,
+        schema=schema,
+        priority=priority,
+        purpose="chat",
+        options=CHAT_OPTIONS,
+    )
+
+
+def _fill(record: CallRecord, completions: list[Completion]) -> None:
+    record.attempts = len(completions)
+    for completion in completions:
+        record.add_tokens(completion.prompt_tokens, completion.completion_tokens)
+    if completions:
+        record.model = completions[-1].model or record.model
+        record.structured_mode = completions[-1].mode
+
+
+def run_call(
+    profile: LLMProfile,
+    messages: list[Message],
+    *,
+    schema: dict[str, Any] | None,
+    priority: int,
+    purpose: str,
+    options: dict[str, Any],
+    use_slot: bool = True,
+    slot_wait_s: float = concurrency.SLOT_WAIT_S,
+    cap_s: float | None = None,
+    record: CallRecord | None = None,
+) -> str | dict[str, Any]:
+    """Run one call under the profile's concurrency limit and total-time cap, and account for it.
+
+    *cap_s* shortens the total-time cap (doctor); *record* lets the caller read what was accounted.
+    """
+    record = record or CallRecord(profile=profile, purpose=purpose, priority=priority)
+    record.backend, record.model = profile.backend, profile.model
+    attempts = Attempts(raw_replies=[], errors=[], completions=[])
+    started = time.monotonic()
+    # Prompts carry personal content: DEBUG only.
+    logger.debug("llm %s prompt for profile %s: %r", purpose, profile.name, messages)
+    try:
+        backend = get_backend(profile)
+        cap = min(total_cap_s(profile), cap_s or float("inf"))
+        guard: AbstractContextManager[None] = (
+            concurrency.slot(profile, priority=priority, hold_s=cap + 30, wait_s=slot_wait_s)
+            if use_slot
+            else nullcontext()
+        )
+        with guard:
+            started = time.monotonic()  # latency is model time, not time spent waiting for a slot
+            request = CompletionRequest(
+                messages=messages,
+                timeout_s=float(profile.timeout_s),
+                deadline=started + cap,
+                schema=schema,
+                options=dict(options),
+            )
+            if schema is None:
+                completion = backend.complete(request)
+                attempts.completions.append(completion)
+                return completion.text
+            return complete_structured(backend, request, attempts=attempts)
+    except LLMError as exc:
+        record.outcome, record.error = exc.outcome, str(exc)
+        if isinstance(exc, StructuredOutputError):
+            record.raw_replies = [
+                {"reply": reply, "error": error}
+                for reply, error in zip(exc.raw_replies, exc.errors, strict=True)
+            ]
+        raise
+    except Exception as exc:
+        record.outcome, record.error = LLMCall.Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        record.latency_s = time.monotonic() - started
+        _fill(record, attempts.completions)
+        record_call(record)

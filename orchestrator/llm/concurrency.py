@@ -1,0 +1,144 @@
+"""``max_concurrency`` per LLM profile, across every worker process (SPEC §8).
+
+Slots are rows in :class:`~orchestrator.models.LLMLease`. A caller first announces itself with a
+``waiting`` row, then takes a slot (``holding``) when fewer than the limit are held and no better
+waiter is ahead of it: waiters are served by (priority, arrival). Priority ≤ 2 work (chat, approved
+actions) may use one slot beyond the limit, so a chat turn never waits behind a long
+classification. A caller that gets no slot within a few seconds gets :class:`LLMBusy` (not
+permanent, with ``retry_after_s``), which the queue turns into a re-queue with ``not_before``
+instead of holding a worker.
+
+Leases expire (a holder's after the call's total-time cap, a waiter's unless it keeps polling), and
+rows of a process that is gone from this host are reclaimed at once, so a killed worker frees its
+slot.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from orchestrator.llm.errors import LLMBusy
+from orchestrator.models import LLMLease, LLMProfile
+
+SLOT_WAIT_S = 5.0
+POLL_S = 0.1
+WAITER_TTL_S = 10.0
+INTERACTIVE_PRIORITY = 2  # this priority and better may use one slot beyond max_concurrency
+BUSY_RETRY_S = (5.0, 15.0)
+
+HOST = socket.gethostname()[:200]
+
+
+def slot_limit(profile: LLMProfile, priority: int) -> int:
+    return profile.max_concurrency + (1 if priority <= INTERACTIVE_PRIORITY else 0)
+
+
+def _process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by someone else
+        return False
+    return False
+
+
+def _is_stale(row: LLMLease, now: datetime) -> bool:
+    if row.expires_at <= now:
+        return True
+    return row.host == HOST and row.pid != os.getpid() and _process_gone(row.pid)
+
+
+def _may_take(rows: list[LLMLease], me: LLMLease, limit: int) -> bool:
+    holding = sum(1 for r in rows if r.state == LLMLease.State.HOLDING)
+    ahead = any(
+        r.state == LLMLease.State.WAITING and (r.priority, r.pk) < (me.priority, me.pk)
+        for r in rows
+        if r.pk != me.pk
+    )
+    return holding < limit and not ahead
+
+
+def _try_claim(profile: LLMProfile, me: LLMLease, *, limit: int, hold_s: float) -> bool:
+    now = timezone.now()
+    rows = list(LLMLease.objects.filter(profile=profile))
+    live = [r for r in rows if not _is_stale(r, now)]
+    if not _may_take(live, me, limit):
+        return False
+    # Re-check under a lock: the profile row serialises claims on PostgreSQL; on SQLite the
+    # IMMEDIATE transaction already holds the write lock.
+    with transaction.atomic():
+        LLMProfile.objects.select_for_update().filter(pk=profile.pk).first()
+        now = timezone.now()
+        rows = list(LLMLease.objects.filter(profile=profile))
+        stale = [r.pk for r in rows if r.pk != me.pk and _is_stale(r, now)]
+        if stale:
+            LLMLease.objects.filter(pk__in=stale).delete()
+        live = [r for r in rows if r.pk not in stale]
+        if not _may_take(live, me, limit):
+            return False
+        taken = LLMLease.objects.filter(pk=me.pk).update(
+            state=LLMLease.State.HOLDING, expires_at=now + timedelta(seconds=hold_s)
+        )
+        return taken == 1
+
+
+def acquire(profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float = SLOT_WAIT_S) -> str:
+    """Take a slot on *profile* and return its token, or raise :class:`LLMBusy` after *wait_s*."""
+    now = timezone.now()
+    me = LLMLease.objects.create(
+        profile=profile,
+        token=uuid.uuid4().hex,
+        state=LLMLease.State.WAITING,
+        priority=priority,
+        host=HOST,
+        pid=os.getpid(),
+        created_at=now,
+        expires_at=now + timedelta(seconds=WAITER_TTL_S),
+    )
+    limit = slot_limit(profile, priority)
+    give_up = time.monotonic() + wait_s
+    refresh_at = time.monotonic() + WAITER_TTL_S / 3
+    try:
+        while not _try_claim(profile, me, limit=limit, hold_s=hold_s):
+            if time.monotonic() >= give_up:
+                held = LLMLease.objects.filter(profile=profile, state=LLMLease.State.HOLDING).count()
+                raise LLMBusy(
+                    f"LLM profile {profile.name!r} has no free slot after {wait_s:.0f}s "
+                    f"(max_concurrency={profile.max_concurrency}, {held} running); try again later",
+                    retry_after_s=random.uniform(*BUSY_RETRY_S),  # noqa: S311 - jitter, not secrets
+                )
+            if time.monotonic() >= refresh_at:
+                LLMLease.objects.filter(pk=me.pk).update(
+                    expires_at=timezone.now() + timedelta(seconds=WAITER_TTL_S)
+                )
+                refresh_at = time.monotonic() + WAITER_TTL_S / 3
+            time.sleep(POLL_S * random.uniform(0.5, 1.5))  # noqa: S311 - jitter
+    except BaseException:
+        LLMLease.objects.filter(pk=me.pk).delete()
+        raise
+    return me.token
+
+
+def release(token: str) -> None:
+    LLMLease.objects.filter(token=token).delete()
+
+
+@contextmanager
+def slot(profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float = SLOT_WAIT_S) -> Iterator[None]:
+    """Hold a slot on *profile* for the duration of the block."""
+    token = acquire(profile, priority=priority, hold_s=hold_s, wait_s=wait_s)
+    try:
+        yield
+    finally:
+        release(token)

@@ -1,0 +1,98 @@
+"""HTTP to a model server: per-request timeout, overall deadline, bounded backoff (SPEC §8).
+
+Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and jitter while the
+deadline allows; any other 4xx is returned at once (the caller decides: structured-output fallback
+or a permanent error). The caller may also mark a response as final (``is_final``) so that a 5xx it
+understands, such as a server refusing ``response_format``, is not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from orchestrator.llm.errors import LLMTimeout, LLMUnavailable
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 4
+BACKOFF_BASE_S = 0.5
+BACKOFF_MAX_S = 8.0
+RETRY_AFTER_MAX_S = 30.0
+
+
+def backoff_delay(retry: int) -> float:
+    """Delay before retry number *retry* (1-based): 0.5 s, 1 s, 2 s … capped, with ±25 % jitter."""
+    base = min(BACKOFF_BASE_S * 2 ** (retry - 1), BACKOFF_MAX_S)
+    return base * random.uniform(0.75, 1.25)  # noqa: S311 - jitter, not secrets
+
+
+def _is_retryable(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        value = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return min(max(value, 0.0), RETRY_AFTER_MAX_S)
+
+
+def post_json(
+    url: str,
+    body: dict[str, Any],
+    *,
+    headers: dict[str, str],
+    timeout_s: float,
+    deadline: float,
+    is_final: Callable[[httpx.Response], bool] = lambda response: False,
+    client: httpx.Client | None = None,
+) -> httpx.Response:
+    """POST *body* and return the response that ended the exchange (2xx, or a non-retried error).
+
+    Raises :class:`LLMTimeout` when the deadline passes and :class:`LLMUnavailable` when the
+    retries run out on connection errors, 429 or 5xx.
+    """
+    owned = client is None
+    http = client or httpx.Client()
+    last_problem = "no time left for a request"
+    timed_out = True  # until a request fails some other way
+    response_delay: float | None = None
+    try:
+        for retry in range(MAX_RETRIES + 1):
+            if retry:
+                delay = backoff_delay(retry)
+                if response_delay is not None:
+                    delay = max(delay, response_delay)
+                if time.monotonic() + delay >= deadline:
+                    break
+                logger.info("LLM server %s: %s; retry %d in %.1fs", url, last_problem, retry, delay)
+                time.sleep(delay)
+            response_delay = None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                response = http.post(url, json=body, headers=headers, timeout=min(timeout_s, left))
+            except httpx.TimeoutException:
+                last_problem, timed_out = f"no answer within {min(timeout_s, left):.1f}s", True
+                continue
+            except httpx.TransportError as exc:
+                last_problem, timed_out = f"cannot connect ({type(exc).__name__}: {exc})", False
+                continue
+            if response.is_success or is_final(response) or not _is_retryable(response.status_code):
+                return response
+            last_problem, timed_out = f"HTTP {response.status_code}", False
+            response_delay = _retry_after(response)
+    finally:
+        if owned:
+            http.close()
+    if timed_out:
+        raise LLMTimeout(f"LLM server {url} timed out: {last_problem}")
+    raise LLMUnavailable(f"LLM server {url} unavailable after retries: {last_problem}")
