@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from integrations.base import IntegrationType
 
 # Built-in types, by module path; each later issue adds its own (email, github, web_research).
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("integrations.email.plugin",)
 
 _types: dict[str, IntegrationType] = {}
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_q",
     "orchestrator",
     "integrations",
+    "integrations.email",  # doctor checks and the setup_demo command
     "chat",
 ]
 
@@ -176,6 +177,9 @@ for _key, _env in (("timeout", "STEWARD_Q_TIMEOUT"), ("retry", "STEWARD_Q_RETRY"
     if os.environ.get(_env):
         Q_CLUSTER[_key] = int(os.environ[_env])
         Q_CLUSTER["ALT_CLUSTERS"]["interactive"][_key] = int(os.environ[_env])
+# Background workers of the default cluster (a bigger machine may want more; ordering tests use 1).
+if os.environ.get("STEWARD_Q_WORKERS"):
+    Q_CLUSTER["workers"] = int(os.environ["STEWARD_Q_WORKERS"])
 
 # --- Time -------------------------------------------------------------------------------------------
 TIME_ZONE = env_str("STEWARD_TIME_ZONE") or machine_time_zone()
@@ -202,6 +206,8 @@ STEWARD_PLUGINS = env_list("STEWARD_PLUGINS")
 STEWARD_OUTBOUND_ALLOW = env_list("STEWARD_OUTBOUND_ALLOW")
 STEWARD_NOTES_DIR = env_str("STEWARD_NOTES_DIR")
 STEWARD_LOGS_DIR = env_str("STEWARD_LOGS_DIR")
+# The chat LLM by dotted path (chat/llm_seam.py); tests point it at a scripted model.
+STEWARD_CHAT_LLM = env_str("STEWARD_CHAT_LLM", "orchestrator.llm.chat")
 HEARTBEAT_FRESH_S = 60
 
 # --- Logging: operational log to stderr (the audit log is separate) --------------------------------

@@ -6,6 +6,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from chat.api import router as chat_router
+from orchestrator.api.actions import router as actions_router
+from orchestrator.api.approvals import router as approvals_router
 from orchestrator.api.integrations import router as integrations_router
 from orchestrator.api.tasks import router as tasks_router
 
@@ -30,3 +33,6 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("/", integrations_router)
 api.add_router("/api/tasks", tasks_router)
+api.add_router("/api/chat", chat_router)
+api.add_router("/api/approvals", approvals_router)
+api.add_router("/api/actions", actions_router)

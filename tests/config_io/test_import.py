@@ -47,7 +47,7 @@ def test_misspelled_platform_option_is_named_by_its_path_and_nothing_is_written(
     text = ACCEPTANCE.replace("count: 3", "countt: 3")
     assert problems_of(text) == [
         "integrations[0].platforms.items.countt: unknown key; valid keys: "
-        "automations, classifications, count, enabled"
+        "automations, classifications, count, enabled, mood"
     ]
     assert not Integration.objects.exists()
 
@@ -255,7 +255,7 @@ def test_duplicate_integration_id_is_an_error():
 def test_unknown_type_lists_the_valid_types():
     (problem,) = problems_of("integrations:\n  - {type: nonesuch, name: default}\n")
     assert problem.startswith("integrations[0].type: Unknown integration type 'nonesuch'. Valid types: ")
-    assert "dummy, mailish, oracle" in problem
+    assert "dummy, email, mailish, oracle" in problem  # built-in email plus the test types
 
 
 def test_unknown_platform_lists_the_valid_platforms():

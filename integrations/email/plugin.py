@@ -1,0 +1,46 @@
+"""The ``email`` integration type (SPEC §9): platform ``inbox`` over IMAP or a local Maildir."""
+
+from __future__ import annotations
+
+from integrations.base import ClassificationSpec, IntegrationType, PlatformSpec
+from integrations.email import actions, collecting, config, discovery
+
+SNAPSHOT_FIELDS = frozenset(
+    {
+        "uid", "folder", "message_id", "fingerprint", "from_address", "from_name", "to_addresses",
+        "cc_addresses", "reply_to", "subject", "date", "received_at", "domain", "root_domain",
+        "authentication", "is_noreply", "is_reply", "is_forward", "is_read", "is_starred",
+        "is_answered", "has_attachments", "is_calendar_event", "calendar", "is_unsubscribable",
+        "unsubscribe_url", "list_id", "in_reply_to", "references", "size",
+    }
+)  # fmt: skip
+
+INBOX = PlatformSpec(
+    name="inbox",
+    check=discovery.check,
+    collect=collecting.collect,
+    options_schema=config.OPTIONS_SCHEMA,
+    default_classifications=(
+        ClassificationSpec("human", "Is this a personal email written by a human (not automated)?"),
+        ClassificationSpec("requires_response", "Does this email require a response from me?", "boolean"),
+        ClassificationSpec(
+            "priority", "What is the priority of this email?", "enum", ("low", "medium", "high", "critical")
+        ),
+        ClassificationSpec(
+            "user_agreement_update", "Is this a terms-of-service or privacy-policy update?", "boolean"
+        ),
+    ),
+    # Every snapshot field is parsed from the message by Steward, so conditions on them are
+    # deterministic ("rule" provenance); only classification.* comes from the LLM.
+    deterministic_sources=SNAPSHOT_FIELDS,
+    volatile_fields=frozenset({"uid", "is_read", "is_starred", "is_answered", "folder"}),
+    actions=actions.ACTIONS,
+)
+
+INTEGRATION_TYPE = IntegrationType(
+    type="email",
+    description="Email over IMAP (verified TLS) or a local Maildir",
+    settings_schema=config.SETTINGS_SCHEMA,
+    secret_fields=("password",),
+    platforms={"inbox": INBOX},
+)

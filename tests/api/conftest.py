@@ -1,0 +1,1 @@
+from tests.pipeline.driving import _fresh_classifier, steward  # noqa: F401
