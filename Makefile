@@ -56,6 +56,7 @@ deps-dev: $(DEV_STAMP)
 run: deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
+	$(PY) manage.py setup_demo
 	$(PY) manage.py supervisor $(SUPERVISOR_ARGS)
 
 # Debian packages first: without root this stops before any pip work, saying what to run.
