@@ -6,6 +6,10 @@ worker heartbeat, priority aging and retention pruning going as side duties of t
 
 Each cluster serves its own priorities: ``interactive`` takes 1–2 (chat turns, approved actions),
 ``default`` takes the rest, so a chat turn never waits behind background work.
+
+Ordering: the pusher claims a task, then blocks until the cluster's local queue (``queue_limit``
+slots) has room, so at most ``queue_limit`` + 1 already-claimed tasks start before a newly enqueued
+higher-priority one.
 """
 
 from __future__ import annotations
@@ -15,14 +19,15 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from django.db import OperationalError, close_old_connections
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from django_q.brokers import Broker
 from django_q.conf import Conf
 from django_q.signing import SignedPackage
 
 from orchestrator.queue import maintenance
-from orchestrator.queue.claim import claim_next
+from orchestrator.queue.claim import INTERACTIVE_CLUSTER, claim_next, priorities_for
+from orchestrator.queue.execution import task_timeout_s
 from orchestrator.queue.handlers import UnknownTaskType, resolve
 
 logger = logging.getLogger(__name__)
@@ -30,13 +35,13 @@ logger = logging.getLogger(__name__)
 EXECUTE_FUNC = "orchestrator.queue.execution.execute"
 HEARTBEAT_EVERY_S = 5.0
 MAINTENANCE_EVERY_S = 60.0
+DB_RETRY_PAUSE_S = 1.0
 
 
 class TaskTableBroker(Broker):
-    def __init__(self, list_key: str | None = None):
-        super().__init__(list_key=list_key)
-        self._last_beat = 0.0
-        self._last_maintenance = 0.0
+    # Class-level defaults: Django-Q2 pickles brokers without these when it does not fork.
+    _last_beat = 0.0
+    _last_maintenance = 0.0
 
     # --- producer side: only the scheduler uses it -----------------------------------------------
     def enqueue(self, task: str) -> str:
@@ -55,18 +60,20 @@ class TaskTableBroker(Broker):
         try:
             self._side_duties()
             task = claim_next(self.list_key, lease=timedelta(seconds=Conf.RETRY))
-        except OperationalError:
+        except DatabaseError:
+            # A dropped PostgreSQL connection or a long SQLite lock: reconnect on the next poll
+            # instead of letting the pusher die (Django-Q2 would stall it for 10 s).
             logger.warning("database unavailable while claiming a task; retrying", exc_info=True)
-            close_old_connections()
-            time.sleep(1)
+            connection.close()
+            time.sleep(DB_RETRY_PAUSE_S)
             return None
         if task is None:
             time.sleep(Conf.POLL)
             return None
         try:
-            timeout = resolve(task.type).max_runtime_s
+            timeout = task_timeout_s(resolve(task.type))
         except UnknownTaskType:
-            timeout = 60  # execute() fails it with a clear error
+            timeout = 60  # execute() fails it at once with a clear error
         package = {
             "id": task.uid,
             "name": f"{task.type}#{task.pk}",
@@ -74,7 +81,7 @@ class TaskTableBroker(Broker):
             "args": (task.pk, task.attempts),
             "kwargs": {},
             "timeout": timeout,
-            "save": False,
+            "save": False,  # outcomes live on our Task row; Django-Q2 keeps only its failures
             "started": timezone.now(),
         }
         return [(task.uid, SignedPackage.dumps(package))]
@@ -84,7 +91,7 @@ class TaskTableBroker(Broker):
         if now - self._last_beat >= HEARTBEAT_EVERY_S:
             self._last_beat = now
             maintenance.heartbeat(self.list_key)
-        if self.list_key != "interactive" and now - self._last_maintenance >= MAINTENANCE_EVERY_S:
+        if self.list_key != INTERACTIVE_CLUSTER and now - self._last_maintenance >= MAINTENANCE_EVERY_S:
             self._last_maintenance = now
             maintenance.periodic()
 
@@ -97,12 +104,12 @@ class TaskTableBroker(Broker):
     def queue_size(self) -> int:
         from orchestrator.models import Task
 
-        return Task.objects.filter(status=Task.Status.PENDING).count()
+        return Task.objects.filter(priorities_for(self.list_key), status=Task.Status.PENDING).count()
 
     def lock_size(self) -> int:
         from orchestrator.models import Task
 
-        return Task.objects.filter(status=Task.Status.RUNNING).count()
+        return Task.objects.filter(priorities_for(self.list_key), status=Task.Status.RUNNING).count()
 
     def ping(self) -> bool:
         return True

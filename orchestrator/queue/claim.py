@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from orchestrator.models import Task
 
+INTERACTIVE_CLUSTER = "interactive"
 INTERACTIVE_PRIORITIES = (1, 2)
-CLAIM_SCAN = 20  # dead tasks found in one pass are settled; then the next live one is taken
+CLAIM_SCAN = 20  # dead tasks settled in one claim before giving up until the next poll
 
 
 def worker_identity() -> str:
@@ -29,7 +30,8 @@ def worker_identity() -> str:
 
 
 def priorities_for(cluster: str) -> Q:
-    if cluster == "interactive":
+    """The interactive cluster serves priorities 1–2; every other cluster serves the rest."""
+    if cluster == INTERACTIVE_CLUSTER:
         return Q(priority__in=INTERACTIVE_PRIORITIES)
     return ~Q(priority__in=INTERACTIVE_PRIORITIES)
 
@@ -38,18 +40,49 @@ def died_message(attempts: int) -> str:
     return f"worker died during execution ({attempts} times)"
 
 
-def claim_next(cluster: str, lease: timedelta) -> Task | None:
-    """Claim the most urgent ready task for *cluster*, or return None when there is none."""
-    now = timezone.now()
-    ready = Q(status=Task.Status.PENDING) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
-    abandoned = Q(status=Task.Status.RUNNING, lease_expires_at__lt=now)
-    candidates = (
-        Task.objects.filter(priorities_for(cluster))
-        .filter(ready | abandoned)
-        .order_by("effective_priority", "id")
+def _first_locked(candidates: QuerySet[Task]) -> Task | None:
+    # One row at a time: locking a batch would make concurrent claimers skip past all of it.
+    return candidates.order_by("effective_priority", "id").select_for_update(skip_locked=True).first()
+
+
+def _next_candidate(cluster: str | None, now: datetime, scope: Q | None) -> Task | None:
+    """The most urgent pending-and-ready task, or an abandoned running task that ranks before it.
+
+    Two index-ordered queries instead of one OR: each walks ``(status, effective_priority, id)``.
+    """
+    mine = Task.objects.all()
+    if cluster is not None:
+        mine = mine.filter(priorities_for(cluster))
+    if scope is not None:
+        mine = mine.filter(scope)
+    ready = mine.filter(status=Task.Status.PENDING).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
     )
-    with transaction.atomic():
-        for task in candidates.select_for_update(skip_locked=True)[:CLAIM_SCAN]:
+    pending = _first_locked(ready)
+    abandoned = mine.filter(status=Task.Status.RUNNING, lease_expires_at__lt=now)
+    if pending is not None:
+        abandoned = abandoned.filter(
+            Q(effective_priority__lt=pending.effective_priority)
+            | Q(effective_priority=pending.effective_priority, id__lt=pending.pk)
+        )
+    return _first_locked(abandoned) or pending
+
+
+def claim_next(cluster: str | None, lease: timedelta, *, scope: Q | None = None) -> Task | None:
+    """Claim the most urgent ready task for *cluster*, or return None when there is none.
+
+    ``cluster=None`` claims from every priority; ``scope`` narrows the candidates further (the
+    inline runner claims only the tasks of its own runs).
+
+    A running task whose lease expired lost its worker: it is claimed again, or — once it has been
+    claimed ``max_attempts`` times — moved to the dead letter and the next candidate is tried.
+    """
+    for _ in range(CLAIM_SCAN):
+        with transaction.atomic():
+            now = timezone.now()  # read inside the transaction: BEGIN IMMEDIATE may have waited
+            task = _next_candidate(cluster, now, scope)
+            if task is None:
+                return None
             if task.status == Task.Status.RUNNING and task.attempts >= task.max_attempts:
                 task.status = Task.Status.FAILED
                 task.error = died_message(task.attempts)
@@ -70,8 +103,6 @@ def claim_next(cluster: str, lease: timedelta) -> Task | None:
 def age_background_tasks(older_than: timedelta) -> int:
     """Move long-waiting low-priority work one step up (never above 5), so 9 cannot starve."""
     cutoff = timezone.now() - older_than
-    from django.db.models import F
-
     return Task.objects.filter(
         status=Task.Status.PENDING, effective_priority__gt=5, created_at__lt=cutoff
     ).update(effective_priority=F("effective_priority") - 1)

@@ -14,16 +14,17 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, When
 from django.utils import timezone
 
-from orchestrator.queue.policies import policy_for
+from orchestrator.queue.policies import Policy, policy_for
 
 if TYPE_CHECKING:
     from orchestrator.models import Run, Task
 
 logger = logging.getLogger(__name__)
+DEDUP_RACE_RETRIES = 5
 
 
 def dedup_key(task_type: str, payload: dict[str, Any]) -> str:
@@ -60,7 +61,6 @@ def enqueue(
     ``run`` links the task to a pipeline Run; it is run metadata and not part of the dedup key.
     The returned task's ``uid`` is the public task id.
     """
-    from orchestrator.models import Task
     from orchestrator.queue.handlers import resolve
 
     if not 1 <= priority <= 9:
@@ -70,30 +70,58 @@ def enqueue(
     key = dedup_key(task_type, payload) if policy.deduplicate_pending else ""
     if max_attempts is None:
         max_attempts = resolve(task_type).max_attempts
+    fields = {
+        "type": task_type,
+        "payload": payload,
+        "dedup_key": key,
+        "priority": priority,
+        "effective_priority": priority,
+        "run": run,
+        "not_before": not_before,
+        "max_attempts": max_attempts,
+    }
+    for _ in range(DEDUP_RACE_RETRIES):
+        task = _enqueue_once(fields, policy)
+        if task is not None:
+            return task
+    raise RuntimeError(f"could not enqueue {task_type}: its identical pending twin kept changing state")
+
+
+def _enqueue_once(fields: dict[str, Any], policy: Policy) -> Task | None:
+    """One attempt; None when an identical task appeared and left ``pending`` in between (retry)."""
+    from orchestrator.models import Task
+
+    task_type, key = fields["type"], fields["dedup_key"]
     with transaction.atomic():
         if key:
             existing = Task.objects.filter(type=task_type, dedup_key=key, status=Task.Status.PENDING).first()
             if existing is not None:
                 return existing
         if policy.rate_limit_max and policy.rate_limit_per:
-            start = _rate_limited_start(task_type, policy.rate_limit_max, policy.rate_limit_per, timezone.now())
-            if start is not None and (not_before is None or start > not_before):
+            _serialize_per_type(task_type)
+            start = _rate_limited_start(
+                task_type, policy.rate_limit_max, policy.rate_limit_per, timezone.now()
+            )
+            if start is not None and (fields["not_before"] is None or start > fields["not_before"]):
                 logger.info("rate limit of %s: deferred to %s", task_type, start.isoformat())
-                not_before = start
+                fields = {**fields, "not_before": start}
         try:
             with transaction.atomic():
-                return Task.objects.create(
-                    type=task_type,
-                    payload=payload,
-                    dedup_key=key,
-                    priority=priority,
-                    effective_priority=priority,
-                    run=run,
-                    not_before=not_before,
-                    max_attempts=max_attempts,
-                )
+                return Task.objects.create(**fields)
         except IntegrityError:
             if not key:
                 raise
-            # Lost a race with an identical enqueue: theirs is the task.
-            return Task.objects.get(type=task_type, dedup_key=key, status=Task.Status.PENDING)
+        # Lost a race with an identical enqueue (PostgreSQL): theirs is the task, if still pending.
+        return Task.objects.filter(type=task_type, dedup_key=key, status=Task.Status.PENDING).first()
+
+
+def _serialize_per_type(task_type: str) -> None:
+    """On PostgreSQL, make concurrent rate-limited enqueues of one type count the window in turn.
+
+    SQLite needs nothing: its IMMEDIATE transactions already run one writer at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    lock_id = int.from_bytes(hashlib.sha256(task_type.encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])

@@ -10,15 +10,18 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.exceptions import TimeoutException
 
 from orchestrator.models import Task
-from orchestrator.queue.handlers import UnknownTaskType, resolve
+from orchestrator.queue.handlers import HandlerSpec, UnknownTaskType, resolve
 
 logger = logging.getLogger(__name__)
 
-LEASE_GRACE_S = 15
+LEASE_GRACE_S = 15  # Django-Q2's guard kills an overdue worker ~4 s after its timeout
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
@@ -27,10 +30,28 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class TaskTimedOut(TimeoutError):
+    """The handler overran its declared maximum runtime; retried like any transient failure."""
+
+
+def task_timeout_s(spec: HandlerSpec) -> int:
+    """The handler's declared runtime, capped by the cluster ``timeout`` (the cluster's backstop)."""
+    return min(spec.max_runtime_s, int(Conf.TIMEOUT)) if Conf.TIMEOUT else spec.max_runtime_s
+
+
+def running_lease(spec: HandlerSpec) -> timedelta:
+    """How long a running task stays ours before another worker may assume ours died.
+
+    Longer than the timeout plus the guard's kill delay, and never longer than the cluster's
+    ``retry``, which tests shorten to see a killed worker's task come back quickly.
+    """
+    return timedelta(seconds=min(task_timeout_s(spec) + LEASE_GRACE_S, int(Conf.RETRY)))
+
+
 def backoff(attempt: int) -> timedelta:
     """Exponential backoff with jitter: ~10 s, 20 s, 40 s … capped at 15 min."""
     base = min(10 * 2 ** max(attempt - 1, 0), 900)
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 -- jitter, not a secret
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -41,8 +62,11 @@ def is_permanent(exc: BaseException) -> bool:
 
 
 def execute(task_pk: int, claimed_attempt: int) -> None:
-    """Django-Q2 entry point: run the task's handler once and store done/failed/retry."""
-    close_old_connections()
+    """Django-Q2 entry point: run the task's handler once and store done/failed/retry.
+
+    Django-Q2's worker refreshes stale database connections before calling this; the inline
+    runner and tests call it directly, possibly inside a transaction.
+    """
     task = Task.objects.filter(pk=task_pk).first()
     if task is None or task.status != Task.Status.RUNNING or task.attempts != claimed_attempt:
         logger.warning("task %s is no longer ours (claimed again or finished); skipping", task_pk)
@@ -53,12 +77,14 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
         _finish(task, error=f"{exc}. Is the plugin that provides it in STEWARD_PLUGINS?")
         return
     # Refresh the lease: the claim's lease also covered time waiting in the worker's local queue.
-    Task.objects.filter(pk=task.pk).update(
-        started_at=timezone.now(),
-        lease_expires_at=timezone.now() + timedelta(seconds=spec.max_runtime_s + LEASE_GRACE_S),
-    )
+    started = timezone.now()
+    _ours(task).update(started_at=started, lease_expires_at=started + running_lease(spec))
     try:
         result = spec.func(task)
+    except TimeoutException:
+        # Django-Q2's alarm (a SystemExit): record it, then let Django-Q2 replace this worker.
+        _handle_failure(task, TaskTimedOut(f"timed out after {task_timeout_s(spec)} s"))
+        raise
     except Exception as exc:
         _handle_failure(task, exc)
     else:
@@ -79,7 +105,7 @@ def _handle_failure(task: Task, exc: Exception) -> None:
     logger.info("task %s (%s) will retry in %.0fs: %s", task.uid, task.type, delay.total_seconds(), message)
     try:
         with transaction.atomic():
-            Task.objects.filter(pk=task.pk).update(
+            _ours(task).update(
                 status=Task.Status.PENDING,
                 not_before=timezone.now() + delay,
                 lease_expires_at=None,
@@ -88,12 +114,19 @@ def _handle_failure(task: Task, exc: Exception) -> None:
             )
     except IntegrityError:
         # An identical task was queued meanwhile; it will do this work.
-        twin = Task.objects.filter(type=task.type, dedup_key=task.dedup_key, status=Task.Status.PENDING).first()
+        twin = Task.objects.filter(
+            type=task.type, dedup_key=task.dedup_key, status=Task.Status.PENDING
+        ).first()
         _finish(task, result={"merged_into": twin.uid if twin else None})
 
 
+def _ours(task: Task) -> QuerySet[Task]:
+    # Outcomes are written only while this claim still owns the row (not re-claimed after a lease).
+    return Task.objects.filter(pk=task.pk, status=Task.Status.RUNNING, attempts=task.attempts)
+
+
 def _finish(task: Task, *, result: Any = None, error: str = "", trace: str = "") -> None:
-    Task.objects.filter(pk=task.pk).update(
+    _ours(task).update(
         status=Task.Status.FAILED if error else Task.Status.DONE,
         result=result,
         error=error,

@@ -15,6 +15,7 @@ from orchestrator.queue.claim import age_background_tasks
 
 logger = logging.getLogger(__name__)
 AGE_AFTER = timedelta(minutes=10)
+PRUNE_BATCH = 500
 
 
 def heartbeat(cluster: str) -> None:
@@ -31,10 +32,14 @@ def live_workers(within_s: int = 60) -> list[WorkerHeartbeat]:
 def prune_finished() -> int:
     """Delete finished tasks older than the retention setting; failed ones included."""
     retention = parse_duration(QueueSettings.load().retention or "7d")
-    cutoff = timezone.now() - retention
-    deleted, _ = Task.objects.filter(
-        status__in=[Task.Status.DONE, Task.Status.FAILED], finished_at__lt=cutoff
-    ).delete()
+    expired = Task.objects.filter(
+        status__in=[Task.Status.DONE, Task.Status.FAILED], finished_at__lt=timezone.now() - retention
+    )
+    deleted = 0
+    # In batches, so no single write transaction keeps the workers' claims waiting.
+    while batch := list(expired.values_list("pk", flat=True)[:PRUNE_BATCH]):
+        Task.objects.filter(pk__in=batch).delete()
+        deleted += len(batch)
     WorkerHeartbeat.objects.filter(last_seen__lt=timezone.now() - timedelta(days=1)).delete()
     return deleted
 

@@ -1,7 +1,8 @@
 """The test-only ``dummy`` integration (SPEC §1), loaded with STEWARD_PLUGINS=tests.plugins.dummy.
 
 Platform ``items`` discovers ``count`` synthetic items (option ``count``, default 3) with snapshot
-fields ``n`` (int), ``title`` and ``tags`` (list). Action ``tag: <name>`` is soft-reversible,
+fields ``n`` (int), ``title`` and ``tags`` (list), plus the volatile ``mood`` when the option
+``mood`` is set. Action ``tag: <name>`` is soft-reversible,
 ``shout: <text>`` irreversible. Service ``echo`` (input ``text``) is irreversible, chat-proposable,
 and returns its text as the note body. Every effect is appended to
 ``$STEWARD_DATA_DIR/dummy/<integration id>.jsonl`` so tests can check what happened from outside.
@@ -49,18 +50,22 @@ def read_effects(integration_id: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
-def _item(n: int) -> dict[str, Any]:
-    return {"n": n, "title": f"Item {n}", "tags": ["even" if n % 2 == 0 else "odd"]}
+def _item(n: int, mood: str | None = None) -> dict[str, Any]:
+    fields: dict[str, Any] = {"n": n, "title": f"Item {n}", "tags": ["even" if n % 2 == 0 else "odd"]}
+    if mood is not None:
+        fields["mood"] = mood  # volatile: a change re-evaluates items but never re-collects them
+    return fields
 
 
 def check(ctx: PlatformContext, known: Mapping[str, dict[str, Any]]) -> Iterable[Discovered]:
     count = int(ctx.options.get("count", 3))
-    return [Discovered(key=f"item-{n}", fields=_item(n)) for n in range(1, count + 1)]
+    mood = ctx.options.get("mood")
+    return [Discovered(key=f"item-{n}", fields=_item(n, mood)) for n in range(1, count + 1)]
 
 
 def collect(ctx: PlatformContext, keys: list[str]) -> Iterable[Collected]:
     for key in keys:
-        snapshot = _item(int(key.removeprefix("item-")))
+        snapshot = _item(int(key.removeprefix("item-")), ctx.options.get("mood"))
         yield Collected(key=key, snapshot=snapshot, llm_input=f"Title: {snapshot['title']}")
 
 
@@ -95,13 +100,16 @@ INTEGRATION_TYPE = IntegrationType(
             options_schema={
                 "type": "object",
                 "additionalProperties": False,
-                "properties": {"count": {"type": "integer", "minimum": 0, "maximum": 100000}},
+                "properties": {
+                    "count": {"type": "integer", "minimum": 0, "maximum": 100000},
+                    "mood": {"type": "string"},
+                },
             },
             default_classifications=(
                 ClassificationSpec("interesting", "Is this item interesting?", "confidence"),
             ),
-            deterministic_sources=frozenset({"n", "title", "tags"}),
-            volatile_fields=frozenset(),
+            deterministic_sources=frozenset({"n", "title", "tags", "mood"}),
+            volatile_fields=frozenset({"mood"}),
             actions={
                 "tag": ActionSpec("tag", Tier.SOFT, tag, takes_argument=True, undo=untag),
                 "shout": ActionSpec("shout", Tier.IRREVERSIBLE, shout, takes_argument=True),
@@ -124,3 +132,5 @@ INTEGRATION_TYPE = IntegrationType(
         )
     },
 )
+
+from tests.plugins import queue_tasks  # noqa: E402,F401

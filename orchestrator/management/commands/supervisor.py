@@ -1,0 +1,45 @@
+"""``manage.py supervisor``: the web server and both worker clusters in one terminal (SPEC §1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from orchestrator.supervision import DEFAULT_PORT, SupervisorError, bind_host, supervise
+
+
+class Command(BaseCommand):
+    help = (
+        "Run daphne (HTTP + websockets) and the Django-Q2 clusters as supervised child processes. "
+        "Binds 127.0.0.1:6767 unless told otherwise; authentication is on for any non-loopback bind."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--dev", action="store_true", help="Restart web and workers when code changes")
+        parser.add_argument(
+            "--expose", action="store_true", help="Bind 0.0.0.0 (every interface); authentication is on"
+        )
+        parser.add_argument("--host", help="Bind this address instead of 127.0.0.1")
+        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"Port (default {DEFAULT_PORT})")
+        parser.add_argument(
+            "--run-at-start",
+            nargs="+",
+            action="extend",
+            default=[],
+            metavar="INTEGRATION_ID",
+            help="Queue a run of these integrations once the database is ready",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            host = bind_host(host=options["host"], expose=options["expose"])
+            supervise(
+                host=host,
+                port=options["port"],
+                dev=options["dev"],
+                run_at_start=options["run_at_start"],
+                announce=self.stdout.write,
+            )
+        except SupervisorError as exc:
+            raise CommandError(str(exc)) from exc

@@ -1,0 +1,380 @@
+"""The supervisor (SPEC §1): daphne and both Django-Q2 clusters as children of one command.
+
+Children run in their own sessions, so a terminal's Ctrl-C reaches only the supervisor, which
+forwards SIGINT/SIGTERM to each child's PID, once — never to a process group: Django-Q2's sentinel
+dies on a group SIGTERM and leaves its cluster hanging, and a second signal arriving while the
+qcluster's handler is inside ``Event.set()`` deadlocks it. After a grace period whatever is left
+of a child's session (a sentinel, workers) is killed PID by PID, so shutdown never hangs.
+
+A child that dies is restarted with exponential backoff; a qcluster's orphaned sentinel and
+workers are killed first, so two clusters never serve the same queue from one supervisor.
+With ``--dev`` the children (not the supervisor) restart when a Python file of the project
+changes: start-up work (migrations, schedule sync, ``--run-at-start``) is not repeated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from django.conf import settings
+
+from orchestrator.environment import is_loopback_host
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+EXPOSED_HOST = "0.0.0.0"  # noqa: S104 -- --expose means every interface, with authentication on
+DEFAULT_PORT = 6767
+SHUTDOWN_GRACE_S = 15.0
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 30.0
+STABLE_AFTER_S = 60.0  # a child that ran this long before dying restarts without accumulated backoff
+TICK_S = 0.2
+CODE_CHECK_EVERY_S = 1.0
+PR_SET_PDEATHSIG = 1
+WATCHED_SUFFIXES = {".py", ".html"}
+
+Announce = Callable[[str], None]
+
+
+class SupervisorError(Exception):
+    """The supervisor refuses to start; the message says why and what to do."""
+
+
+# --- what to run ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChildSpec:
+    name: str
+    argv: tuple[str, ...]
+    env: dict[str, str]
+
+
+def bind_host(*, host: str | None, expose: bool) -> str:
+    if host and expose:
+        raise SupervisorError("--expose binds 0.0.0.0; give either --expose or --host, not both")
+    return host or (EXPOSED_HOST if expose else DEFAULT_HOST)
+
+
+def check_bind(host: str, port: int) -> None:
+    """Refuse an unauthenticated network bind and a port that is already taken (SPEC §14)."""
+    if settings.AUTH_MODE == "off" and not is_loopback_host(host):
+        raise SupervisorError(
+            f"STEWARD_AUTH=off is refused while binding {host}: anyone who can reach this machine "
+            "could run actions. Bind to 127.0.0.1 (drop --expose/--host) or unset STEWARD_AUTH."
+        )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as daphne binds
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise SupervisorError(f"Cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def child_specs(host: str, port: int) -> list[ChildSpec]:
+    """daphne (HTTP + websockets) and the two Django-Q2 clusters, told where daphne listens."""
+    python = sys.executable
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    common = {"STEWARD_BIND_HOST": host, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
+    return [
+        ChildSpec(
+            "web",
+            (python, "-m", "daphne", "-b", host, "-p", str(port), "orchestrator.asgi:application"),
+            common,
+        ),
+        ChildSpec("worker-default", (python, manage, "qcluster"), common),
+        ChildSpec(
+            "worker-interactive", (python, manage, "qcluster"), {**common, "Q_CLUSTER_NAME": "interactive"}
+        ),
+    ]
+
+
+def public_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+# --- start-up work ------------------------------------------------------------------------------------
+def prepare_database(run_at_start: Iterable[str], announce: Announce) -> None:
+    """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    from orchestrator.scheduling import schedules_sync_all
+    from orchestrator.triggers import TriggerError, integration_trigger
+
+    call_command("migrate", interactive=False, verbosity=0)
+    schedules_sync_all()
+    for integration_id in run_at_start:
+        try:
+            tasks = integration_trigger(integration_id)
+        except TriggerError as exc:
+            logger.warning("--run-at-start %s: not queued: %s", integration_id, exc.detail)
+            continue
+        announce(f"Queued a run of {integration_id}: task {', '.join(t.uid for t in tasks)}")
+    connections.close_all()  # children open their own; keep no SQLite handle across their life
+
+
+# --- processes ------------------------------------------------------------------------------------------
+def session_pids(session_id: int) -> list[int]:
+    """Every live process of a session (a child started with start_new_session, and its offspring)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state ppid pgrp session ...
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[3]) == session_id:
+            pids.append(int(entry.name))
+    return pids
+
+
+def kill_session(session_id: int) -> None:
+    """SIGKILL each remaining process of the session, one PID at a time."""
+    for pid in session_pids(session_id):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: if the supervisor is SIGKILLed, the child gets a
+    # SIGTERM (and shuts down gracefully) instead of running on unsupervised.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Child:
+    spec: ChildSpec
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    restart_at: float | None = None
+    backoff_s: float = BACKOFF_FIRST_S
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "Q_CLUSTER_NAME"} | self.spec.env
+        self.process = subprocess.Popen(
+            self.spec.argv,
+            env=env,
+            cwd=settings.BASE_DIR,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        logger.info("started %s (pid %d)", self.spec.name, self.process.pid)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def exited(self) -> int | None:
+        return self.process.poll() if self.process else None
+
+    def schedule_restart(self, now: float) -> float:
+        """Plan the restart of a child that died; returns the delay (exponential, capped)."""
+        if now - self.started_at >= STABLE_AFTER_S:
+            self.backoff_s = BACKOFF_FIRST_S
+        delay = self.backoff_s
+        self.backoff_s = min(self.backoff_s * 2, BACKOFF_MAX_S)
+        self.restart_at = now + delay
+        return delay
+
+    def signal(self, signum: int) -> None:
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signum)  # this PID only: never the group
+
+    def reap_leftovers(self) -> None:
+        """After the child itself exited: kill what it left in its session (a qcluster's sentinel)."""
+        if self.process is not None:
+            kill_session(self.process.pid)
+
+
+def stop_children(children: list[Child], signum: int, grace_s: float) -> None:
+    """Forward *signum* to each child, wait up to *grace_s*, then kill whatever is left."""
+    for child in children:
+        child.signal(signum)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline and any(c.exited() is None for c in children if c.process):
+        time.sleep(TICK_S)
+    for child in children:
+        if child.process is None:
+            continue
+        if child.exited() is None:
+            logger.warning("%s did not stop within %.0f s; killing it", child.spec.name, grace_s)
+        kill_session(child.process.pid)
+        try:
+            child.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            logger.error("%s (pid %d) survived SIGKILL", child.spec.name, child.process.pid)
+
+
+# --- dev mode ---------------------------------------------------------------------------------------------
+@dataclass
+class CodeWatcher:
+    """Notices changed, added or removed Python files and templates under the project's folders."""
+
+    roots: list[Path]
+    snapshot: dict[Path, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.snapshot = self._scan()
+
+    def _scan(self) -> dict[Path, float]:
+        found = {}
+        for root in self.roots:
+            for path in root.rglob("*"):
+                if path.suffix in WATCHED_SUFFIXES:
+                    with contextlib.suppress(OSError):  # removed between listing and stat
+                        found[path] = path.stat().st_mtime
+        return found
+
+    def changed(self) -> list[Path]:
+        current = self._scan()
+        changed = [p for p in current.keys() | self.snapshot.keys() if current.get(p) != self.snapshot.get(p)]
+        self.snapshot = current
+        return sorted(changed)
+
+
+def project_code_roots() -> list[Path]:
+    """What the children run: the project apps, templates and the STEWARD_PLUGINS modules' folders."""
+    import importlib
+
+    base = Path(settings.BASE_DIR)
+    roots = [base / name for name in ("orchestrator", "integrations", "chat", "templates")]
+    for module_path in settings.STEWARD_PLUGINS:
+        module_file = getattr(importlib.import_module(module_path), "__file__", None)
+        if module_file:
+            roots.append(Path(module_file).parent)
+    return [root for root in dict.fromkeys(roots) if root.is_dir()]
+
+
+# --- the loop ---------------------------------------------------------------------------------------------
+class Supervisor:
+    def __init__(
+        self,
+        specs: list[ChildSpec],
+        *,
+        url: str,
+        probe: tuple[str, int],
+        announce: Announce,
+        watcher: CodeWatcher | None = None,
+        grace_s: float = SHUTDOWN_GRACE_S,
+    ):
+        self.children = [Child(spec) for spec in specs]
+        self.url = url
+        self.probe = probe
+        self.announce = announce
+        self.watcher = watcher
+        self.grace_s = grace_s
+        self.stop_signal: int | None = None
+        self._announced = False
+
+    def request_stop(self, signum: int, frame: FrameType | None = None) -> None:
+        if self.stop_signal is not None:
+            # A second Ctrl-C: do not wait for graceful shutdown any longer.
+            for child in self.children:
+                child.signal(signal.SIGKILL)
+        self.stop_signal = signum
+
+    def run(self) -> int:
+        """Start the children and keep them running until SIGTERM/SIGINT; returns the exit code."""
+        previous = {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            for child in self.children:
+                child.start()
+            self._loop()
+        finally:
+            stop_children(self.children, self.stop_signal or signal.SIGTERM, self.grace_s)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        logger.info("supervisor stopped")
+        return 0
+
+    def _loop(self) -> None:
+        next_code_check = time.monotonic() + CODE_CHECK_EVERY_S
+        while self.stop_signal is None:
+            now = time.monotonic()
+            for child in self.children:
+                self._tend(child, now)
+            if not self._announced and _accepts_connections(*self.probe):
+                self._announced = True
+                self.announce(f"Steward is running at {self.url}  (Ctrl-C to stop)")
+            if self.watcher is not None and now >= next_code_check:
+                next_code_check = now + CODE_CHECK_EVERY_S
+                self._reload_if_changed()
+            time.sleep(TICK_S)
+
+    def _tend(self, child: Child, now: float) -> None:
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                child.start()
+            return
+        code = child.exited()
+        if code is None:
+            return
+        child.reap_leftovers()
+        delay = child.schedule_restart(now)
+        logger.error("%s exited with code %s; restarting in %.0f s", child.spec.name, code, delay)
+
+    def _reload_if_changed(self) -> None:
+        assert self.watcher is not None
+        changed = self.watcher.changed()
+        if not changed:
+            return
+        self.announce(f"{changed[0]} changed; restarting web and workers")
+        stop_children(self.children, signal.SIGTERM, self.grace_s)
+        for child in self.children:
+            child.backoff_s = BACKOFF_FIRST_S
+            child.start()
+        self._announced = False
+
+
+def _accepts_connections(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def probe_address(host: str, port: int) -> tuple[str, int]:
+    """Where to check that daphne listens: a wildcard bind answers on loopback."""
+    if host in {EXPOSED_HOST, ""}:
+        return ("127.0.0.1", port)
+    if host in {"::", "[::]"}:
+        return ("::1", port)
+    return (host.strip("[]"), port)
+
+
+def supervise(*, host: str, port: int, dev: bool, run_at_start: Iterable[str], announce: Announce) -> int:
+    """What ``manage.py supervisor`` does: check, prepare the database, run the children."""
+    check_bind(host, port)
+    prepare_database(run_at_start, announce)
+    supervisor = Supervisor(
+        child_specs(host, port),
+        url=public_url(host, port),
+        probe=probe_address(host, port),
+        announce=announce,
+        watcher=CodeWatcher(project_code_roots()) if dev else None,
+    )
+    if not is_loopback_host(host) or settings.AUTH_MODE == "required":
+        announce("Authentication is on: use an API token (create_api_token) or log in at /admin/")
+    return supervisor.run()

@@ -1,0 +1,72 @@
+"""Fixtures of the queue tests: a real database per test (SQLite file or PostgreSQL), worker
+processes that are always cleaned up, and the Hypothesis ``ci`` profile (``deadline=None``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from hypothesis.errors import InvalidArgument
+
+from tests.queue.databases import PostgresDatabases, QueueDatabase, connected_to, sqlite_copy, sqlite_template
+from tests.queue.processes import Clusters
+
+try:
+    settings.get_profile("ci")
+except InvalidArgument:  # not registered by another conftest yet; same definition as tests/rules
+    settings.register_profile("ci", deadline=None, max_examples=500)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template_file(tmp_path_factory: pytest.TempPathFactory, django_db_blocker: object) -> Path:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        return sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    from tests.conftest import POSTGRES_URL
+
+    databases = PostgresDatabases(POSTGRES_URL)
+    yield databases
+    databases.drop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def queue_db(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template_file: Path,
+    postgres_databases: PostgresDatabases,
+    django_db_blocker: object,
+) -> Iterator[QueueDatabase]:
+    """A migrated, empty database this process and worker subprocesses share, for one test."""
+    if request.param == "postgres":
+        request.getfixturevalue("postgres_url")  # skips, or fails under STEWARD_REQUIRE_SERVICES=1
+        with django_db_blocker.unblock():  # type: ignore[attr-defined]
+            database = postgres_databases.fresh(tmp_path)
+    else:
+        database = sqlite_copy(sqlite_template_file, tmp_path)
+    with django_db_blocker.unblock(), connected_to(database):  # type: ignore[attr-defined]
+        yield database
+
+
+@pytest.fixture
+def sqlite_db(
+    tmp_path: Path, sqlite_template_file: Path, django_db_blocker: object
+) -> Iterator[QueueDatabase]:
+    """Like ``queue_db``, SQLite only."""
+    database = sqlite_copy(sqlite_template_file, tmp_path)
+    with django_db_blocker.unblock(), connected_to(database):  # type: ignore[attr-defined]
+        yield database
+
+
+@pytest.fixture
+def clusters(queue_db: QueueDatabase) -> Iterator[Clusters]:
+    started = Clusters(queue_db)
+    try:
+        yield started
+    finally:
+        started.stop_all()

@@ -1,0 +1,173 @@
+"""``manage.py supervisor``: children, restarts, shutdown and the exposed-mode gate (SPEC §1, §14)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from orchestrator.models import ApiToken, Integration, PlatformConfig, Task
+from orchestrator.queue import enqueue
+from orchestrator.supervision import session_pids
+from tests.plugins.queue_tasks import read_starts
+from tests.queue.databases import QueueDatabase
+from tests.queue.processes import wait_until
+from tests.supervisor.conftest import StartSupervisor, alive, healthy
+
+pytestmark = pytest.mark.slow
+
+SHUTDOWN_BOUND_S = 30
+
+
+def dummy_one() -> Integration:
+    integration = Integration.objects.create(type="dummy", name="one")
+    PlatformConfig.objects.create(integration=integration, name="items", options={"count": 3})
+    return integration
+
+
+def test_serves_health_on_its_port_and_announces_the_url(start_supervisor: StartSupervisor):
+    supervisor = start_supervisor()
+
+    assert httpx.get(f"{supervisor.url}/").json() == {"status": "ok"}
+    assert f"Steward is running at http://127.0.0.1:{supervisor.port}/" in supervisor.output()
+    assert set(supervisor.children()) == {"web", "worker-default", "worker-interactive"}
+
+
+def test_sigterm_stops_every_child_within_a_bounded_time(start_supervisor: StartSupervisor):
+    supervisor = start_supervisor()
+    pids = supervisor.all_pids()
+    assert len(pids) >= 10  # supervisor, daphne, and two clusters of several processes each
+
+    started = time.monotonic()
+    os.kill(supervisor.process.pid, signal.SIGTERM)
+    supervisor.process.wait(timeout=SHUTDOWN_BOUND_S)
+
+    wait_until(lambda: not any(alive(pid) for pid in pids), timeout=5, what="every process to be gone")
+    assert time.monotonic() - started < SHUTDOWN_BOUND_S
+    assert supervisor.process.returncode == 0
+
+
+def test_children_of_a_killed_supervisor_stop_too(start_supervisor: StartSupervisor):
+    supervisor = start_supervisor()
+    pids = supervisor.all_pids() - {supervisor.process.pid}
+
+    os.kill(supervisor.process.pid, signal.SIGKILL)  # no chance to forward anything
+
+    wait_until(
+        lambda: not any(alive(pid) for pid in pids), timeout=SHUTDOWN_BOUND_S, what="the orphans to stop"
+    )
+
+
+def test_a_killed_web_child_is_restarted(start_supervisor: StartSupervisor):
+    supervisor = start_supervisor()
+    web = supervisor.children()["web"]
+
+    os.kill(web, signal.SIGKILL)
+
+    wait_until(lambda: supervisor.children().get("web", web) != web, timeout=15, what="a new daphne")
+    wait_until(lambda: healthy(supervisor.url), timeout=30, interval=0.3, what="GET / after the restart")
+    assert "web exited with code -9; restarting in 1 s" in supervisor.output()
+
+
+def test_a_killed_cluster_is_restarted_without_leaving_its_workers_behind(start_supervisor: StartSupervisor):
+    supervisor = start_supervisor()
+    cluster = supervisor.children()["worker-default"]
+    its_processes = session_pids(cluster)  # qcluster, sentinel, pusher, monitor, workers
+    assert len(its_processes) >= 5
+
+    os.kill(cluster, signal.SIGKILL)  # its sentinel and workers would run on, unsupervised
+
+    wait_until(
+        lambda: supervisor.children().get("worker-default", cluster) != cluster,
+        timeout=15,
+        what="a new cluster",
+    )
+    wait_until(lambda: not any(alive(pid) for pid in its_processes), timeout=5, what="the old workers to go")
+
+
+def test_exposed_mode_needs_a_token_except_for_health(start_supervisor: StartSupervisor):
+    dummy_one()
+    _, token = ApiToken.issue("tests")
+    supervisor = start_supervisor("--expose")
+
+    refused = httpx.post(f"{supervisor.url}/integrations/dummy.one/run")
+    assert (refused.status_code, refused.json()) == (401, {"detail": "Unauthorized"})
+
+    allowed = httpx.post(
+        f"{supervisor.url}/integrations/dummy.one/run", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert allowed.status_code == 200
+    assert httpx.get(f"{supervisor.url}/").status_code == 200
+
+
+def test_auth_off_with_a_network_bind_is_refused_at_start(start_supervisor: StartSupervisor):
+    supervisor = start_supervisor("--expose", wait=False, STEWARD_AUTH="off")
+
+    assert supervisor.process.wait(timeout=60) != 0
+    assert "STEWARD_AUTH=off is refused while binding 0.0.0.0" in supervisor.output()
+    assert not supervisor.children()
+
+
+def test_run_at_start_queues_the_integration_and_warns_about_unknown_ones(start_supervisor: StartSupervisor):
+    dummy_one()
+    supervisor = start_supervisor("--run-at-start", "dummy.one", "dummy.nope")
+
+    assert Task.objects.filter(type="dummy.items.check").count() == 1
+    assert "--run-at-start dummy.nope: not queued: Integration 'dummy.nope' not found" in supervisor.output()
+
+
+def test_concurrent_identical_posts_queue_one_task(
+    start_supervisor: StartSupervisor, supervisor_db: QueueDatabase
+):
+    dummy_one()
+    supervisor = start_supervisor()
+    # Keep the workers busy, so the entry task stays pending while the requests race.
+    log = supervisor_db.data_dir / "busy.jsonl"
+    for n in range(4):
+        enqueue("test.record", {"log": str(log), "label": n, "sleep_s": 2}, priority=3)
+    wait_until(lambda: len(read_starts(log)) == 2, timeout=15, what="both workers to be busy")
+    barrier = threading.Barrier(5)
+    bodies: list[dict[str, object]] = []
+
+    def post() -> None:
+        barrier.wait(timeout=10)
+        bodies.append(httpx.post(f"{supervisor.url}/integrations/dummy.one/run", timeout=30).json())
+
+    threads = [threading.Thread(target=post) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(bodies) == 5
+    assert len({tuple(body["task_ids"]) for body in bodies}) == 1  # type: ignore[arg-type]
+    assert Task.objects.filter(type="dummy.items.check").count() == 1
+
+
+def test_dev_mode_restarts_web_and_workers_when_code_changes(
+    start_supervisor: StartSupervisor, tmp_path: Path
+):
+    # A plugin of its own in a temporary folder, so touching its code disturbs nobody else.
+    code = tmp_path / "devcode"
+    code.mkdir()
+    plugin = code / "steward_dev_plugin.py"
+    plugin.write_text("from tests.plugins.dummy import INTEGRATION_TYPE  # noqa: F401\n")
+    supervisor = start_supervisor(
+        "--dev", STEWARD_PLUGINS="tests.plugins.dummy,steward_dev_plugin", PYTHONPATH=str(code)
+    )
+    before = supervisor.children()
+
+    later = time.time() + 5
+    os.utime(plugin, (later, later))
+
+    wait_until(
+        lambda: supervisor.children().get("web", before["web"]) != before["web"], timeout=30, what="a new web"
+    )
+    wait_until(lambda: healthy(supervisor.url), timeout=30, interval=0.3, what="GET / after the reload")
+    assert "steward_dev_plugin.py changed; restarting web and workers" in supervisor.output()
+    assert set(supervisor.children().values()).isdisjoint(before.values())
