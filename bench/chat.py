@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Import from the repository root, never from bench/ (its queue.py would shadow the standard library).
+# Import from the repository root, never from bench/ (a script there could shadow a stdlib module).
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
 import httpx  # noqa: E402

@@ -24,7 +24,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EMAIL_DIR = REPO.parent / "shared" / "fixtures" / "email"
-# Run as a script, bench/ leads sys.path, and bench/queue.py would shadow the stdlib's queue.
+# Run as a script, bench/ leads sys.path: keep bench scripts from shadowing stdlib modules.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("STEWARD_DATA_DIR", tempfile.mkdtemp(prefix="steward-bench-llm-"))

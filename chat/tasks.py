@@ -8,8 +8,8 @@ from chat.turns import turn_run
 from orchestrator.models import Task
 from orchestrator.queue import task_handler
 
-# Under the interactive cluster's 300 s timeout; the LLM call has its own client-side cap.
-TURN_MAX_RUNTIME_S = 290
+# Above one chat call's cap (3 x 120 s + 30 s) and under the interactive cluster's 420 s timeout.
+TURN_MAX_RUNTIME_S = 400
 
 
 @task_handler("chat.turn", max_runtime_s=TURN_MAX_RUNTIME_S, max_attempts=3)

@@ -167,8 +167,9 @@ Q_CLUSTER: dict[str, Any] = {
     "ALT_CLUSTERS": {
         "interactive": {
             "workers": 1,
-            "timeout": 300,
-            "retry": 360,
+            # Above the LLM layer's cap for one chat call (3 x 120 s + 30 s), so Q2 is only a backstop.
+            "timeout": 420,
+            "retry": 480,
         },
     },
 }
@@ -223,7 +224,7 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": sys.stderr, "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
-        "django_q": {"level": "WARNING"},
+        "django-q": {"level": "WARNING"},  # Django-Q2's logger name has a hyphen
         "daphne": {"level": "WARNING"},
     },
 }

@@ -6,10 +6,15 @@ The isolated data dir and the dummy plugin are set up by tests/settings.py.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# SPEC §16: property tests run under a ``ci`` profile with no deadline (2 shared cores are slow).
+hypothesis_settings.register_profile("ci", deadline=None, max_examples=500)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
@@ -76,3 +81,12 @@ def dummy_integration(db: None) -> object:
     integration = Integration.objects.create(type="dummy", name="one")
     PlatformConfig.objects.create(integration=integration, name="items", options={"count": 3})
     return integration
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dummy_effects() -> None:
+    """Each test starts with no recorded dummy effects (the data dir lives for the whole session)."""
+
+    from django.conf import settings
+
+    shutil.rmtree(Path(settings.DATA_DIR) / "dummy", ignore_errors=True)

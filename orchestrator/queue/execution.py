@@ -96,7 +96,9 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
 def _handle_failure(task: Task, exc: Exception) -> None:
     message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     trace = traceback.format_exc()
-    if is_permanent(exc) or task.attempts >= task.max_attempts:
+    # A task that never reached its work (e.g. no free LLM slot) gives its attempt back.
+    attempt_given_back = getattr(exc, "counts_as_attempt", True) is False
+    if is_permanent(exc) or (task.attempts >= task.max_attempts and not attempt_given_back):
         logger.warning("task %s (%s) failed: %s", task.uid, task.type, message)
         _finish(task, error=message, trace=trace)
         return
@@ -107,6 +109,7 @@ def _handle_failure(task: Task, exc: Exception) -> None:
         with transaction.atomic():
             _ours(task).update(
                 status=Task.Status.PENDING,
+                attempts=task.attempts - 1 if attempt_given_back else task.attempts,
                 not_before=timezone.now() + delay,
                 lease_expires_at=None,
                 error=message,

@@ -1,5 +1,5 @@
 """Fixtures of the queue tests: a real database per test (SQLite file or PostgreSQL), worker
-processes that are always cleaned up, and the Hypothesis ``ci`` profile (``deadline=None``)."""
+processes that are always cleaned up."""
 
 from __future__ import annotations
 
@@ -7,16 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
-from hypothesis.errors import InvalidArgument
 
 from tests.queue.databases import PostgresDatabases, QueueDatabase, connected_to, sqlite_copy, sqlite_template
 from tests.queue.processes import Clusters
-
-try:
-    settings.get_profile("ci")
-except InvalidArgument:  # not registered by another conftest yet; same definition as tests/rules
-    settings.register_profile("ci", deadline=None, max_examples=500)
 
 
 @pytest.fixture(scope="session")

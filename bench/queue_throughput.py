@@ -1,6 +1,6 @@
 """Queue benchmark (SPEC §15): enqueue rate, drain rate and priority latency through real workers.
 
-    .venv/bin/python bench/queue.py [--postgres] [--runs 5] [--tasks 1000]
+    .venv/bin/python bench/queue_throughput.py [--postgres] [--runs 5] [--tasks 1000]
 
 Runs against a fresh database (a temporary SQLite file, or with ``--postgres`` a temporary database
 on 127.0.0.1:5432) and real ``manage.py qcluster`` processes with the production cluster settings.
@@ -30,8 +30,8 @@ TIMEOUT_S = 300
 
 
 def unshadow_stdlib_queue() -> None:
-    """Run as a script, this file's folder heads sys.path, where this file would shadow the standard
-    library's ``queue`` (used by Django, psycopg and multiprocessing): put the project there instead."""
+    """Run as a script, this file's folder heads sys.path, where a bench script could shadow a
+    standard-library module: put the project root there instead."""
     here = Path(__file__).resolve().parent
     sys.path[:] = [str(REPO_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != here]
 
