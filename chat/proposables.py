@@ -14,8 +14,8 @@ from typing import Any
 
 from integrations import registry
 from integrations.base import ChatProposal, ServiceSpec
+from orchestrator.json_schema import schema_errors
 from orchestrator.models import Integration
-from orchestrator.models.config import schema_errors
 
 DESCRIPTION_MAX = 500
 

@@ -17,8 +17,8 @@ from typing import Any
 from integrations import registry
 from integrations.base import ServiceSpec, Tier
 from orchestrator.actions.intents import ActionIntent, with_request_id
+from orchestrator.json_schema import schema_errors
 from orchestrator.models import Integration, Item, Run, Task
-from orchestrator.models.config import schema_errors
 from orchestrator.queue import enqueue
 from orchestrator.rules.actions import ActionKind, reversible_tier
 from orchestrator.rules.result_routes import route_errors

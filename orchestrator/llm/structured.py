@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import jsonschema
-
+from orchestrator.json_schema import schema_errors
 from orchestrator.llm import prompts
 from orchestrator.llm.backends.base import Backend, Completion, CompletionRequest
 from orchestrator.llm.errors import StructuredOutputError
@@ -26,15 +25,6 @@ _FENCED = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
 
 class InvalidReply(ValueError):
     pass
-
-
-def schema_problems(instance: Any, schema: dict[str, Any]) -> list[str]:
-    validator = jsonschema.Draft202012Validator(schema)
-    problems = []
-    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
-        path = ".".join(str(part) for part in error.absolute_path) or "(top level)"
-        problems.append(f"{path}: {error.message}")
-    return problems
 
 
 def parse_reply(text: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +44,7 @@ def parse_reply(text: str, schema: dict[str, Any]) -> dict[str, Any]:
             value = None
         if value is None:
             raise InvalidReply(f"the reply is not valid JSON ({exc.msg} at character {exc.pos})") from None
-    problems = schema_problems(value, schema)
+    problems = schema_errors(value, schema)
     if problems:
         raise InvalidReply("the JSON does not match the schema: " + "; ".join(problems[:10]))
     if not isinstance(value, dict):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import jsonschema
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from integrations import registry
 from integrations.base import IntegrationType, PlatformSpec
 from orchestrator.encryption import EncryptedJSONField, EncryptedTextField
+from orchestrator.json_schema import schema_errors
 
 if TYPE_CHECKING:
     from orchestrator.rules.validation import ValidationReport
@@ -25,16 +25,6 @@ NAME_HELP = "lower-case letters, digits, '-' and '_' (no dots): it becomes part 
 def validate_name(value: str) -> None:
     if not NAME_PATTERN.match(value):
         raise ValidationError(f"{value!r} is not a valid name: use {NAME_HELP}")
-
-
-def schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
-    """jsonschema errors as readable lines, each naming the path that is wrong."""
-    validator = jsonschema.Draft202012Validator(schema)
-    lines = []
-    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
-        path = ".".join(str(part) for part in error.absolute_path) or "(top level)"
-        lines.append(f"{path}: {error.message}")
-    return lines
 
 
 def is_private_url(url: str) -> bool:

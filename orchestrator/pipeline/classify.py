@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from integrations.base import IntegrationError
+from orchestrator.json_schema import schema_errors
 from orchestrator.models import Item, Task
-from orchestrator.models.config import schema_errors
 from orchestrator.pipeline.context import task_context
 from orchestrator.pipeline.item_audit import audit_classified
 from orchestrator.pipeline.next_stage import evaluate_enqueue
