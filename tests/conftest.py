@@ -17,8 +17,17 @@ from hypothesis import settings as hypothesis_settings
 hypothesis_settings.register_profile("ci", deadline=None, max_examples=500)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED = REPO_ROOT.parent / "shared"
-FIXTURES = SHARED / "fixtures"
+# Recorded real data (emails, GitHub responses) lives in shared/ beside the checkout.
+FIXTURES = Path(os.environ.get("STEWARD_FIXTURES_DIR") or REPO_ROOT.parent / "shared" / "fixtures")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not (FIXTURES / "email").is_dir():
+        pytest.exit(
+            f"the recorded test fixtures are missing: expected {FIXTURES}/email. Put the project's "
+            "shared/ folder beside this checkout, or set STEWARD_FIXTURES_DIR to its fixtures/ folder.",
+            returncode=4,
+        )
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
