@@ -11,6 +11,8 @@ and returns its text as the note body. Every effect is appended to
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -69,9 +71,28 @@ def collect(ctx: PlatformContext, keys: list[str]) -> Iterable[Collected]:
         yield Collected(key=key, snapshot=snapshot, llm_input=f"Title: {snapshot['title']}")
 
 
+def die_once_after_effect(ctx: PlatformContext) -> None:
+    """With option ``die_once: <marker path>``, SIGKILL this worker the first time an action has
+    had its effect — the worst moment for a crash: the effect happened, the ledger says started."""
+    marker = ctx.options.get("die_once")
+    if marker and not Path(marker).exists():
+        Path(marker).touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def tag(ctx: PlatformContext, snapshot: dict[str, Any], name: Any) -> ActionOutcome:
     record_effect(ctx.integration_id, action="tag", n=snapshot["n"], name=name)
+    die_once_after_effect(ctx)
     return ActionOutcome(summary=f"tagged item {snapshot['n']} with {name}", undo={"name": name})
+
+
+def is_tagged(ctx: PlatformContext, snapshot: dict[str, Any], name: Any) -> bool:
+    """Reconcile: is the tag on the item now (the last tag/untag of that name wins)?"""
+    state = False
+    for effect in read_effects(ctx.integration_id):
+        if effect.get("n") == snapshot["n"] and effect.get("name") == name:
+            state = effect["action"] == "tag"
+    return state
 
 
 def untag(ctx: PlatformContext, snapshot: dict[str, Any], undo: dict[str, Any]) -> None:
@@ -80,6 +101,7 @@ def untag(ctx: PlatformContext, snapshot: dict[str, Any], undo: dict[str, Any]) 
 
 def shout(ctx: PlatformContext, snapshot: dict[str, Any], text: Any) -> ActionOutcome:
     record_effect(ctx.integration_id, action="shout", n=snapshot["n"], text=text)
+    die_once_after_effect(ctx)
     return ActionOutcome(summary=f"shouted {text!r} about item {snapshot['n']}")
 
 
@@ -103,6 +125,7 @@ INTEGRATION_TYPE = IntegrationType(
                 "properties": {
                     "count": {"type": "integer", "minimum": 0, "maximum": 100000},
                     "mood": {"type": "string"},
+                    "die_once": {"type": "string"},
                 },
             },
             default_classifications=(
@@ -111,7 +134,9 @@ INTEGRATION_TYPE = IntegrationType(
             deterministic_sources=frozenset({"n", "title", "tags", "mood"}),
             volatile_fields=frozenset({"mood"}),
             actions={
-                "tag": ActionSpec("tag", Tier.SOFT, tag, takes_argument=True, undo=untag),
+                "tag": ActionSpec(
+                    "tag", Tier.SOFT, tag, takes_argument=True, undo=untag, reconcile=is_tagged
+                ),
                 "shout": ActionSpec("shout", Tier.IRREVERSIBLE, shout, takes_argument=True),
             },
         )
