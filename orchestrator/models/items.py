@@ -21,6 +21,9 @@ class Item(models.Model):
     low_trust = models.BooleanField(default=False)
     classification = models.JSONField(null=True, blank=True)
     classified_by = models.JSONField(null=True, blank=True)
+    # Evaluate picks up items classified since they were last evaluated, in batches.
+    classified_at = models.DateTimeField(null=True, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
     first_seen = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(auto_now=True)
 

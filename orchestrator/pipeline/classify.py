@@ -18,7 +18,7 @@ from orchestrator.json_schema import schema_errors
 from orchestrator.models import Item, Task
 from orchestrator.pipeline.context import task_context
 from orchestrator.pipeline.item_audit import audit_classified
-from orchestrator.pipeline.next_stage import evaluate_enqueue
+from orchestrator.pipeline.next_stage import evaluate_classified_enqueue, evaluate_enqueue
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.rules.classifications import reply_schema
 from orchestrator.runs import run_count
@@ -52,7 +52,7 @@ def _classified_by(item: Item, rules: PlatformRules) -> dict[str, Any]:
 
 
 def classify(task: Task) -> dict[str, Any]:
-    """Classify one item (payload ``item``), store the values, then queue evaluate for it.
+    """Classify one item (payload ``item``), store the values, then queue the batched evaluate.
 
     Skips items that are gone or already answered for this content and question set. Without an
     LLM profile on the integration the task fails permanently, saying where to set one.
@@ -81,8 +81,9 @@ def classify(task: Task) -> dict[str, Any]:
         )
     item.classification = values
     item.classified_by = _classified_by(item, rules)
-    item.save(update_fields=["classification", "classified_by", "last_seen"])
+    item.classified_at = timezone.now()
+    item.save(update_fields=["classification", "classified_by", "classified_at", "last_seen"])
     run_count(task.run_id, classified=1)
     audit_classified(item, values, rules.profile.name)
-    evaluate_enqueue(ctx, rules, [item.pk], task.run)
+    evaluate_classified_enqueue(ctx, rules, task.run)
     return {"classified": item.pk, "values": values}

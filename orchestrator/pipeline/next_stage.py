@@ -59,6 +59,21 @@ def evaluate_enqueue(
     return len(batches)
 
 
+def evaluate_classified_enqueue(ctx: StageContext, rules: PlatformRules, run: Run | None) -> Task:
+    """Queue evaluate for every item classified since it was last evaluated, in batches.
+
+    The payload names no items, so while one such task is pending every further classification
+    joins it (dedup): a thousand classify tasks end in a handful of evaluate batches — and so a
+    handful of act batches, one source session each — instead of a thousand.
+    """
+    return enqueue(
+        stage_task_type(ctx, "evaluate"),
+        {**_base(ctx), "classified": True, "rules": rules.automations_hash},
+        priority=EVALUATE_PRIORITY,
+        run=run,
+    )
+
+
 def rules_changed_since_evaluated(ctx: StageContext, rules: PlatformRules) -> bool:
     """Were the automations edited since this platform's items were last evaluated?
 

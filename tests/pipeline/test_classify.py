@@ -131,3 +131,24 @@ def test_an_off_schema_reply_is_never_stored(steward, settings):
     assert "does not match the schema" in task.error
     assert Item.objects.get(key="item-1").classification is None
     assert PlatformConfig.objects.count() == 1
+
+
+def test_classified_items_are_evaluated_and_acted_on_in_batches(steward):
+    configure(steward, automations=TAG_INTERESTING, options={"count": 7})
+    ran = run_pipeline()
+    evaluate = [t for t in ran if t.type == "dummy.items.evaluate"]
+    act = [t for t in ran if t.type == "dummy.items.act"]
+    assert len(evaluate) == 1  # seven classifications joined one pending evaluate task
+    assert len(act) == 1
+    assert len(act[0].payload["items"]) == 7
+    assert not Item.objects.filter(evaluated_at__isnull=True).exists()
+
+
+def test_an_item_classified_again_is_evaluated_again(steward):
+    configure(steward, automations=TAG_INTERESTING)
+    run_pipeline()
+    PlatformConfig.objects.update(classifications={"interesting": "Is it really interesting?"})
+    ran = run_pipeline()  # a changed question set re-classifies every item
+    evaluate = [t for t in ran if t.type == "dummy.items.evaluate"]
+    assert len(evaluate) == 1
+    assert evaluate[0].result["evaluated"] == 3
