@@ -85,5 +85,5 @@ def classify(task: Task) -> dict[str, Any]:
     item.save(update_fields=["classification", "classified_by", "classified_at", "last_seen"])
     run_count(task.run_id, classified=1)
     audit_classified(item, values, rules.profile.name)
-    evaluate_classified_enqueue(ctx, rules, task.run)
+    evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority)
     return {"classified": item.pk, "values": values}

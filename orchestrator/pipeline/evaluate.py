@@ -81,5 +81,5 @@ def evaluate(task: Task) -> dict[str, Any]:
     act_tasks = act_enqueue(ctx, entries, task.run) if entries else 0
     _mark_evaluated(items)
     if "items" not in task.payload and len(items) == BATCH_SIZE:
-        evaluate_classified_enqueue(ctx, rules, task.run)  # more may be waiting
+        evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority)  # more wait
     return {"evaluated": len(items), "planned": planned, "act_tasks": act_tasks}

@@ -59,17 +59,21 @@ def evaluate_enqueue(
     return len(batches)
 
 
-def evaluate_classified_enqueue(ctx: StageContext, rules: PlatformRules, run: Run | None) -> Task:
+def evaluate_classified_enqueue(
+    ctx: StageContext, rules: PlatformRules, run: Run | None, *, after_priority: int = EVALUATE_PRIORITY
+) -> Task:
     """Queue evaluate for every item classified since it was last evaluated, in batches.
 
     The payload names no items, so while one such task is pending every further classification
     joins it (dedup): a thousand classify tasks end in a handful of evaluate batches — and so a
-    handful of act batches, one source session each — instead of a thousand.
+    handful of act batches, one source session each — instead of a thousand. Behind low-trust
+    work (priority 9) it waits at that priority too, so it runs after the classifications queued
+    before it instead of once per item.
     """
     return enqueue(
         stage_task_type(ctx, "evaluate"),
         {**_base(ctx), "classified": True, "rules": rules.automations_hash},
-        priority=EVALUATE_PRIORITY,
+        priority=max(EVALUATE_PRIORITY, after_priority),
         run=run,
     )
 

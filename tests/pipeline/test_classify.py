@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from orchestrator.models import AuditEntry, Item, LLMProfile, PlatformConfig, Run, Task
 from orchestrator.pipeline.context import stage_context
 from orchestrator.pipeline.next_stage import classify_enqueue
-from tests.pipeline.driving import configure, run_pipeline
+from orchestrator.queue.claim import claim_next
+from orchestrator.queue.execution import execute
+from orchestrator.triggers import integration_trigger
+from tests.pipeline.driving import configure, drain, run_pipeline
 from tests.plugins import classifier
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +157,18 @@ def test_an_item_classified_again_is_evaluated_again(steward):
     evaluate = [t for t in ran if t.type == "dummy.items.evaluate"]
     assert len(evaluate) == 1
     assert evaluate[0].result["evaluated"] == 3
+
+
+def test_low_trust_items_are_still_evaluated_in_one_batch(steward):
+    configure(steward, automations=TAG_INTERESTING, options={"count": 4})
+    Item.objects.all().delete()
+    integration_trigger("dummy.one")
+    for _ in range(2):  # check, then collect: the classify tasks are now queued
+        task = claim_next("default", lease=timedelta(minutes=5))
+        execute(task.pk, task.attempts)
+    # As for mail failing SPF/DKIM/DMARC: classify waits at priority 9, behind everything else.
+    Task.objects.filter(type="dummy.items.classify").update(priority=9, effective_priority=9)
+    ran = drain()
+    evaluate = [t for t in ran if t.type == "dummy.items.evaluate"]
+    assert len(evaluate) == 1
+    assert evaluate[0].priority == 9
