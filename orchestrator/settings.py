@@ -209,6 +209,8 @@ STEWARD_NOTES_DIR = env_str("STEWARD_NOTES_DIR")
 STEWARD_LOGS_DIR = env_str("STEWARD_LOGS_DIR")
 # The chat LLM by dotted path (chat/llm_seam.py); tests point it at a scripted model.
 STEWARD_CHAT_LLM = env_str("STEWARD_CHAT_LLM", "orchestrator.llm.chat")
+# The classify seam by dotted path (orchestrator/pipeline/classify.py); empty = the LLM layer.
+STEWARD_CLASSIFIER = env_str("STEWARD_CLASSIFIER")
 HEARTBEAT_FRESH_S = 60
 
 # --- Logging: operational log to stderr (the audit log is separate) --------------------------------
