@@ -29,6 +29,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             returncode=4,
         )
 
+
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
 
