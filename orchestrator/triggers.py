@@ -24,7 +24,8 @@ class TriggerError(Exception):
 
 def integration_lookup(integration_id: str) -> Integration:
     type_name, _, name = integration_id.partition(".")
-    integration = Integration.objects.filter(type=type_name, name=name).first() if name else None
+    found = Integration.objects.filter(type=type_name, name=name).prefetch_related("platforms")
+    integration = found.first() if name else None
     if integration is None:
         raise TriggerError(404, f"Integration '{integration_id}' not found")
     return integration
