@@ -38,10 +38,10 @@ sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve()
 import httpx  # noqa: E402
 import websockets  # noqa: E402
 
+from bench._results import BENCHMARKS, percentile, write_section  # noqa: E402
 from tests.chat.harness import StewardServer, steward_server  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-BENCHMARKS = REPO_ROOT / "docs" / "BENCHMARKS.md"
 SECTION = "## Chat"
 WAITING = 500
 
@@ -78,11 +78,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--turns", type=int, default=20, help="chat turns behind the waiting tasks")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     return parser.parse_args()
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def ms(value: float) -> str:
@@ -180,26 +175,12 @@ def report(args: argparse.Namespace) -> str:
     )
 
 
-def write_section(section: str) -> None:
-    """Replace the ``## Chat`` section of docs/BENCHMARKS.md (or append it), keeping the others."""
-    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        rest = "\n".join(lines[end:])
-        new = "\n".join(lines[:start]).rstrip("\n") + "\n\n" + section + ("\n" + rest + "\n" if rest else "")
-    BENCHMARKS.write_text(new.lstrip("\n"))
-
-
 def main() -> None:
     args = parse_args()
     section = report(args)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(SECTION, section)
         print(f"written to {BENCHMARKS.relative_to(REPO_ROOT)}")
 
 

@@ -28,9 +28,9 @@ sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve()
 
 import httpx  # noqa: E402
 
+from bench._results import BENCHMARKS, percentile, write_section  # noqa: E402
 from tests.chat.harness import StewardServer, descendants, steward_server  # noqa: E402
 
-BENCHMARKS = REPO_ROOT / "docs" / "BENCHMARKS.md"
 SECTION = "## Server"
 SETTLE_S = 10.0
 
@@ -88,11 +88,6 @@ def load(url: str, requests: int, concurrency: int) -> tuple[float, list[float]]
     return len(latencies) / (time.perf_counter() - started), latencies
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def one_run(args: argparse.Namespace) -> dict[str, Any]:
     with steward_server() as server:
         time.sleep(SETTLE_S)  # workers forked and polling, nothing loaded lazily yet
@@ -139,24 +134,13 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> str:
     )
 
 
-def write_section(section: str) -> None:
-    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n\n"
-    start = text.find(SECTION + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
-    BENCHMARKS.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     args = parse_args()
     runs = [one_run(args) for _ in range(args.runs)]
     section = report(args, runs)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(SECTION, section)
         print(f"written to {BENCHMARKS.relative_to(REPO_ROOT)}")
 
 

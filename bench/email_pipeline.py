@@ -1,6 +1,6 @@
 """Email pipeline benchmark (SPEC §15): 1,000 messages in a real Dovecot, instant LLM stub.
 
-    .venv/bin/python bench/email.py [--messages 1000] [--runs 3] [--no-write]
+    .venv/bin/python bench/email_pipeline.py [--messages 1000] [--runs 3] [--no-write]
 
 Starts the test suite's throwaway Dovecot (tests/email/dovecot.py) on free loopback ports, seeds a
 Maildir with ``--messages`` real fixture emails (each given its own Message-ID), and runs the whole
@@ -37,6 +37,8 @@ os.environ.setdefault("STEWARD_LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402
 
+from bench._results import BENCHMARKS, write_section  # noqa: E402
+
 django.setup()
 
 from django.conf import settings  # noqa: E402
@@ -50,7 +52,6 @@ from tests.email.harness import fixture_bytes, fixture_names, write_maildir  # n
 from tests.email.tls import make_ca  # noqa: E402
 from tests.pipeline.driving import FAKE_CLASSIFIER, drain  # noqa: E402
 
-BENCHMARKS = REPO_ROOT / "docs" / "BENCHMARKS.md"
 SECTION = "## Email"
 AUTOMATIONS = [
     {"name": "ci", "when": {"list_id": "ci.bench.example"}, "then": "archive"},
@@ -147,7 +148,8 @@ def report(args: argparse.Namespace) -> str:
         [
             SECTION,
             "",
-            f"`bench/email.py`, {when}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite; "
+            f"`bench/email_pipeline.py`, {when}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, SQLite; "
             f"Dovecot {_dovecot_version()} on loopback (plain IMAP), {args.messages} real fixture emails, "
             "the whole pipeline through the real queue in one process, deterministic classifier stub; "
             f"two automations acted on {int(median('actions'))} messages. Median of {args.runs} fresh runs.",
@@ -190,20 +192,6 @@ def _dovecot_version() -> str:
     return found.stdout.split()[0] if found.stdout else "?"
 
 
-def write_section(section: str) -> None:
-    """Replace the ``## Email`` section of docs/BENCHMARKS.md (or append it), keeping the others."""
-    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        rest = "\n".join(lines[end:])
-        new = "\n".join(lines[:start]).rstrip("\n") + "\n\n" + section + ("\n" + rest + "\n" if rest else "")
-    BENCHMARKS.write_text(new.lstrip("\n"))
-
-
 def main() -> None:
     args = parse_args()
     try:
@@ -213,7 +201,7 @@ def main() -> None:
             shutil.rmtree(os.environ["STEWARD_DATA_DIR"], ignore_errors=True)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(SECTION, section)
         print(f"written to {BENCHMARKS.relative_to(REPO_ROOT)}")
 
 

@@ -1,0 +1,27 @@
+"""Writing benchmark results into docs/BENCHMARKS.md (a helper: `make bench` skips `_*.py`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
+
+
+def write_section(heading: str, section: str) -> None:
+    """Replace the section under *heading* (e.g. ``## Chat``) or append it, keeping the others."""
+    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
+    if start is None:
+        new = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        rest = "\n".join(lines[end:])
+        new = "\n".join(lines[:start]).rstrip("\n") + "\n\n" + section + ("\n" + rest + "\n" if rest else "")
+    BENCHMARKS.write_text(new.lstrip("\n"))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value at *fraction* of the sorted *values* (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
