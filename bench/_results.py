@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
@@ -25,3 +26,18 @@ def percentile(values: list[float], fraction: float) -> float:
     """The value at *fraction* of the sorted *values* (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def argument_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A parser showing the script's docstring, with the shared ``--no-write`` flag."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
+    return parser
+
+
+def publish(heading: str, section: str, *, write: bool) -> None:
+    """Print the section and, unless told not to, put it into docs/BENCHMARKS.md."""
+    print(section)
+    if write:
+        write_section(heading, section)
+        print(f"written to {BENCHMARKS.relative_to(BENCHMARKS.parent.parent)}")

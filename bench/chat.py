@@ -38,7 +38,7 @@ sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve()
 import httpx  # noqa: E402
 import websockets  # noqa: E402
 
-from bench._results import BENCHMARKS, percentile, write_section  # noqa: E402
+from bench._results import argument_parser, percentile, publish  # noqa: E402
 from tests.chat.harness import StewardServer, steward_server  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -71,12 +71,9 @@ print(json.dumps({{"samples": samples, "waiting_min": min(waiting)}}))
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--messages", type=int, default=50, help="messages per round-trip run")
     parser.add_argument("--turns", type=int, default=20, help="chat turns behind the waiting tasks")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     return parser.parse_args()
 
 
@@ -178,10 +175,7 @@ def report(args: argparse.Namespace) -> str:
 def main() -> None:
     args = parse_args()
     section = report(args)
-    print(section)
-    if not args.no_write:
-        write_section(SECTION, section)
-        print(f"written to {BENCHMARKS.relative_to(REPO_ROOT)}")
+    publish(SECTION, section, write=not args.no_write)
 
 
 if __name__ == "__main__":

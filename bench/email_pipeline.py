@@ -37,7 +37,7 @@ os.environ.setdefault("STEWARD_LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402
 
-from bench._results import BENCHMARKS, write_section  # noqa: E402
+from bench._results import argument_parser, publish  # noqa: E402
 
 django.setup()
 
@@ -64,12 +64,9 @@ AUTOMATIONS = [
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--messages", type=int, default=1000, help="messages in the INBOX")
     parser.add_argument("--runs", type=int, default=3, help="fresh runs (median reported)")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     return parser.parse_args()
 
 
@@ -199,10 +196,7 @@ def main() -> None:
     finally:
         if OWN_DATA_DIR:
             shutil.rmtree(os.environ["STEWARD_DATA_DIR"], ignore_errors=True)
-    print(section)
-    if not args.no_write:
-        write_section(SECTION, section)
-        print(f"written to {BENCHMARKS.relative_to(REPO_ROOT)}")
+    publish(SECTION, section, write=not args.no_write)
 
 
 if __name__ == "__main__":

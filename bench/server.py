@@ -28,7 +28,7 @@ sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve()
 
 import httpx  # noqa: E402
 
-from bench._results import BENCHMARKS, percentile, write_section  # noqa: E402
+from bench._results import argument_parser, percentile, publish  # noqa: E402
 from tests.chat.harness import StewardServer, descendants, steward_server  # noqa: E402
 
 SECTION = "## Server"
@@ -36,13 +36,10 @@ SETTLE_S = 10.0
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     return parser.parse_args()
 
 
@@ -138,10 +135,7 @@ def main() -> None:
     args = parse_args()
     runs = [one_run(args) for _ in range(args.runs)]
     section = report(args, runs)
-    print(section)
-    if not args.no_write:
-        write_section(SECTION, section)
-        print(f"written to {BENCHMARKS.relative_to(REPO_ROOT)}")
+    publish(SECTION, section, write=not args.no_write)
 
 
 if __name__ == "__main__":
