@@ -11,14 +11,11 @@ Usage: ``.venv/bin/python bench/llm.py [--items 8] [--runs 3]`` (a throwaway dat
 from __future__ import annotations
 
 import argparse
-import email
 import os
-import re
 import statistics
 import sys
 import tempfile
 import time
-from email import policy
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +27,8 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("STEWARD_DATA_DIR", tempfile.mkdtemp(prefix="steward-bench-llm-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
 os.environ.setdefault("STEWARD_LOG_LEVEL", "WARNING")
+
+from tests.llm.fixture_emails import email_fields  # noqa: E402
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -45,21 +44,6 @@ SCHEMA: dict[str, Any] = {
     "required": ["human", "requires_response", "priority"],
     "additionalProperties": False,
 }
-
-
-def email_fields(path: Path) -> dict[str, str]:
-    data = path.read_bytes()
-    if data.startswith(b"From "):
-        data = data.split(b"\n", 1)[1]
-    message = email.message_from_bytes(data, policy=policy.default)
-    part = message.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
-    try:
-        body = part.get_content() if part is not None else ""
-    except (LookupError, ValueError):
-        body = ""
-    if part is not None and part.get_content_subtype() == "html":
-        body = re.sub(r"<[^>]+>", " ", body)
-    return {"subject": str(message.get("subject", "")), "from": str(message.get("from", "")), "body": body}
 
 
 def main() -> None:

@@ -7,10 +7,8 @@ measures how many were in flight at once.
 
 from __future__ import annotations
 
-import email
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -19,7 +17,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -220,25 +217,6 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     from orchestrator.llm import transport
 
     monkeypatch.setattr(transport, "BACKOFF_BASE_S", 0.05)
-
-
-# --- Fixture emails --------------------------------------------------------------------------------
-
-
-def email_fields(path: Path) -> dict[str, str]:
-    """Subject, sender and body text of a fixture message, just enough for a prompt."""
-    data = path.read_bytes()
-    if data.startswith(b"From "):
-        data = data.split(b"\n", 1)[1]
-    message = email.message_from_bytes(data, policy=policy.default)
-    body_part = message.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
-    try:
-        body = body_part.get_content() if body_part is not None else ""
-    except (LookupError, ValueError):
-        body = ""
-    if body_part is not None and body_part.get_content_subtype() == "html":
-        body = re.sub(r"<[^>]+>", " ", body)
-    return {"subject": str(message.get("subject", "")), "from": str(message.get("from", "")), "body": body}
 
 
 # The reply schema of the email defaults (SPEC §8/§9), written out as the pipeline builds it.

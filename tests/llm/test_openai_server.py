@@ -12,7 +12,8 @@ from orchestrator.llm.backends import openai
 from orchestrator.llm.checks import check_profile
 from orchestrator.llm.framing import frame
 from orchestrator.models import LLMCall, LLMProfile
-from tests.llm.conftest import EMAIL_DIR, email_fields
+from tests.llm.conftest import EMAIL_DIR
+from tests.llm.fixture_emails import email_fields
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
