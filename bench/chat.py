@@ -1,4 +1,4 @@
-"""Chat benchmark (SPEC §15): POST message → reply on the websocket, and chat-turn priority latency.
+"""Chat benchmark (docs/BENCHMARKS.md): POST message → reply on the websocket, and chat-turn priority latency.
 
     .venv/bin/python bench/chat.py [--messages 50] [--turns 20] [--no-write]
 

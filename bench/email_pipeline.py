@@ -1,9 +1,9 @@
-"""Email pipeline benchmark (SPEC §15): 1,000 messages in a real Dovecot, instant LLM stub.
+"""Email pipeline benchmark (docs/BENCHMARKS.md): 1,000 messages in a real Dovecot, instant LLM stub.
 
     .venv/bin/python bench/email_pipeline.py [--messages 1000] [--runs 3] [--no-write]
 
 Starts the test suite's throwaway Dovecot (tests/email/dovecot.py) on free loopback ports, seeds a
-Maildir with ``--messages`` real fixture emails (each given its own Message-ID), and runs the whole
+Maildir with ``--messages`` fixture emails (each given its own Message-ID), and runs the whole
 pipeline — check → collect → classify → evaluate → act — through the real queue in this process
 (claim + execute, one task at a time, as ``run_integration --inline`` does) on a fresh SQLite
 database, with the deterministic classifier stub. Two automations act on about a fifth of the
@@ -71,7 +71,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def corpus(count: int) -> list[bytes]:
-    """*count* real messages, each with its own Message-ID; every tenth from CI, every tenth from the boss."""
+    """*count* fixture messages, each with its own Message-ID; every tenth from CI, every tenth from the
+    boss."""
     bodies = [fixture_bytes(name) for name in fixture_names()]
     messages = []
     for n in range(count):
@@ -147,7 +148,7 @@ def report(args: argparse.Namespace) -> str:
             "",
             f"`bench/email_pipeline.py`, {when}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, SQLite; "
-            f"Dovecot {_dovecot_version()} on loopback (plain IMAP), {args.messages} real fixture emails, "
+            f"Dovecot {_dovecot_version()} on loopback (plain IMAP), {args.messages} fixture emails, "
             "the whole pipeline through the real queue in one process, deterministic classifier stub; "
             f"two automations acted on {int(median('actions'))} messages. Median of {args.runs} fresh runs.",
             "",

@@ -1,11 +1,12 @@
 """Embedded-model classification latency per item, and the orchestration overhead around it.
 
-Classifies real fixture emails (body cut at the production limit) with the embedded default model
-through ``orchestrator.llm.classify`` — profile lookup, framing, the DB concurrency lease,
-validation and accounting included — and separates the time spent inside the backend (the model)
-from everything else. Target: overhead < 5 % of model time (SPEC §15).
+Classifies the fixture emails (tests/fixtures/email, or ``--emails DIR``; body cut at the
+production limit) with the embedded default model through ``orchestrator.llm.classify`` — profile
+lookup, framing, the DB concurrency lease, validation and accounting included — and separates the
+time spent inside the backend (the model) from everything else. Target: overhead < 5 % of model
+time (docs/BENCHMARKS.md).
 
-Usage: ``.venv/bin/python bench/llm.py [--items 8] [--runs 3]`` (a throwaway data dir is used).
+Usage: ``.venv/bin/python bench/llm.py [--items 8] [--runs 3] [--emails DIR]`` (a throwaway data dir is used).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-EMAIL_DIR = REPO.parent / "shared" / "fixtures" / "email"
+EMAIL_DIR = REPO / "tests" / "fixtures" / "email"
 # Run as a script, bench/ leads sys.path: keep bench scripts from shadowing stdlib modules.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(REPO))
@@ -50,6 +51,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--emails", type=Path, default=EMAIL_DIR, help="folder of .eml files (default: the in-repo fixtures)"
+    )
     args = parser.parse_args()
 
     import django
@@ -76,7 +80,9 @@ def main() -> None:
 
     embedded.EmbeddedBackend.complete = timed  # type: ignore[method-assign]
 
-    paths = sorted(EMAIL_DIR.glob("*.eml"))[: args.items]
+    paths = sorted(args.emails.glob("*.eml"))[: args.items]
+    if not paths:
+        parser.error(f"no .eml files in {args.emails}")
     llm.classify(profile, {"subject": "warm-up"}, SCHEMA)  # loads the model: not part of the figures
 
     rows = []

@@ -1,4 +1,4 @@
-"""Queue benchmark (SPEC §15): enqueue rate, drain rate and priority latency through real workers.
+"""Queue benchmark (docs/BENCHMARKS.md): enqueue rate, drain rate and priority latency through real workers.
 
     .venv/bin/python bench/queue_throughput.py [--postgres] [--runs 5] [--tasks 1000]
 

@@ -1,4 +1,4 @@
-"""Server benchmark (SPEC §15): idle memory of the supervisor tree, and GET /integrations.
+"""Server benchmark (docs/BENCHMARKS.md): idle memory of the supervisor tree, and GET /integrations.
 
     .venv/bin/python bench/server.py [--requests 2000] [--concurrency 8] [--runs 3] [--no-write]
 

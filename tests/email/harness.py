@@ -18,23 +18,24 @@ from email.policy import compat32
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, RECORDED_FIXTURES
 from tests.email.dovecot import PASSWORD, Dovecot
 
-EMAIL_FIXTURES = FIXTURES / "email"
+EMAIL_FIXTURES = FIXTURES / "email"  # ours, in the repository
+RECORDED_EMAIL = RECORDED_FIXTURES / "email"  # the recorded corpus, when beside the checkout
 users = itertools.count(1)
 
 
-def fixture_bytes(name: str) -> bytes:
+def fixture_bytes(name: str, corpus: Path = EMAIL_FIXTURES) -> bytes:
     """A fixture as a clean RFC 5322 message (a leading mbox ``From `` line removed)."""
-    raw = (EMAIL_FIXTURES / name).read_bytes()
+    raw = (corpus / name).read_bytes()
     if raw.startswith(b"From "):
         raw = raw.split(b"\n", 1)[1]
     return raw
 
 
-def fixture_names() -> list[str]:
-    return sorted(p.name for p in EMAIL_FIXTURES.glob("*.eml"))
+def fixture_names(corpus: Path = EMAIL_FIXTURES) -> list[str]:
+    return sorted(p.name for p in corpus.glob("*.eml"))
 
 
 def message_id_of(raw: bytes) -> str | None:

@@ -26,7 +26,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 
-EMAIL_DIR = FIXTURES / "email"
+EMAIL_DIR = FIXTURES / "email"  # the in-repo messages (tests/fixtures/email)
 SERVER_START_TIMEOUT_S = 90
 
 
@@ -219,7 +219,7 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transport, "BACKOFF_BASE_S", 0.05)
 
 
-# The reply schema of the email defaults (SPEC §8/§9), written out as the pipeline builds it.
+# The reply schema of the email defaults, written out as the pipeline builds it.
 EMAIL_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {

@@ -1,4 +1,7 @@
-"""Reading a recorded fixture email into the few fields an LLM prompt needs (tests and bench)."""
+"""Reading a fixture email (tests/fixtures/email) into the few fields an LLM prompt needs.
+
+Used by the LLM tests and bench/llm.py.
+"""
 
 from __future__ import annotations
 

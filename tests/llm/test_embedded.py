@@ -1,4 +1,4 @@
-"""The real embedded model (SmolLM2-135M via llama-cpp-python) classifying real fixture emails."""
+"""The real embedded model (SmolLM2-135M via llama-cpp-python) classifying the fixture emails."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from tests.llm.fixture_emails import email_fields
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 FIXTURE_EMAILS = [
-    "plain_text_gmail_iso8859_1.eml",
-    "thread_rfc2822_a2_2_reply.eml",
-    "list_unsubscribe_one_click_mailchimp.eml",
-    "calendar_request_google_dkim_spf_dmarc_pass.eml",
-    "html_only_thunderbird_long_links.eml",
+    "plain_text_iso8859_1_qp_lf.eml",
+    "thread_2_reply.eml",
+    "newsletter_one_click_unsubscribe.eml",
+    "calendar_request_with_room.eml",
+    "html_only_long_links_iso8859_1.eml",
 ]
 # Short bodies keep the suite fast on two cores; the 2 MB test below uses the real limit.
 TEST_BODY_LIMIT = 300

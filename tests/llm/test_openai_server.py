@@ -28,7 +28,7 @@ def test_auto_falls_back_to_json_object_and_remembers_it(
     llama_server: str, email_schema: dict[str, Any]
 ) -> None:
     profile = server_profile(llama_server)
-    fields = email_fields(EMAIL_DIR / "plain_text_gmail_iso8859_1.eml")
+    fields = email_fields(EMAIL_DIR / "plain_text_iso8859_1_qp_lf.eml")
 
     first = llm.classify(profile, frame(fields, limits={"body": 300}), email_schema)
     second = llm.classify(profile, frame(fields, limits={"body": 300}), email_schema)
