@@ -1,4 +1,4 @@
-"""``/api/chat``: conversations, messages, proposals and turn polling (SPEC §2.2, seed/api.md).
+"""``/api/chat``: conversations, messages, proposals and turn polling (docs/API.md).
 
 Thin endpoints: parse, call one service or selector, shape the answer. Refusals are
 :class:`~chat.errors.ChatError` turned into ``{"detail": ...}`` with their status.

@@ -1,4 +1,4 @@
-"""``doctor``: the chat push path, round trip (SPEC §1).
+"""``doctor``: the chat push path, round trip.
 
 A probe conversation gets one message through the real write path (:func:`chat.store.message_store`)
 and a websocket stream (:mod:`chat.stream`) must then read it back. With a cross-process channel

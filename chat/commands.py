@@ -1,4 +1,4 @@
-"""Slash commands: answered at once, without the LLM (SPEC §2.2)."""
+"""Slash commands: answered at once, without the LLM (docs/CHAT.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The chat websocket ``/ws/chat/{conversation_id}/`` (SPEC §2.3): a thin adapter.
+"""The chat websocket ``/ws/chat/{conversation_id}/`` (docs/CHAT.md): a thin adapter.
 
 Access is decided by :mod:`chat.ws_access`, frames come from :mod:`chat.stream`, client messages
 go through the same :func:`chat.submit.message_submit` as the HTTP API. The socket re-reads the

@@ -1,4 +1,4 @@
-"""What the chat LLM sees for one turn (SPEC §11).
+"""What the chat LLM sees for one turn (docs/CHAT.md).
 
 The system prompt (plus, when proposable services exist, what it may propose and how to answer),
 then the conversation since the last ``/clear`` up to the message being answered — user and
@@ -48,7 +48,7 @@ def proposal_instructions(proposables: dict[str, Proposable]) -> str:
 
 
 def action_names(proposables: dict[str, Proposable]) -> list[str]:
-    """Instance ids, plus ``<type>.<service>`` where only one instance of it exists (SPEC §7.2)."""
+    """Instance ids, plus ``<type>.<service>`` where only one instance of it exists."""
     short = [f"{p.type_name}.{p.service.name}" for p in proposables.values()]
     return sorted(proposables) + sorted(name for name in set(short) if short.count(name) == 1)
 

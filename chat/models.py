@@ -1,4 +1,4 @@
-"""Conversations and their messages (SPEC §11). Proposals are ``orchestrator.Approval`` rows.
+"""Conversations and their messages. Proposals are ``orchestrator.Approval`` rows.
 
 Message ids are the storage order: every insert happens while holding the conversation's row lock
 (:func:`chat.store.message_store`), so within a conversation a higher id is also committed later —
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 
 def new_conversation_id() -> str:
-    """16 lowercase hex characters, random (SPEC §2.2)."""
+    """16 lowercase hex characters, random."""
     return secrets.token_hex(8)
 
 
@@ -49,7 +49,7 @@ class Message(models.Model):
         SYSTEM = "system"
         CLEAR = "clear", "clear marker"  # shown on the wire as the /clear reply (type command)
 
-    # The integer id is public: it increases in storage order (SPEC §2.2).
+    # The integer id is public: it increases in storage order.
     id = models.BigAutoField(primary_key=True)
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     role = models.CharField(max_length=16, choices=Role.choices)

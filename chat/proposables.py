@@ -2,7 +2,7 @@
 
 A service is proposable when its integration type declares a ``chat`` block; one *instance* exists
 per enabled integration of that type (``dummy.one.echo``). A proposal naming ``<type>.<service>``
-is accepted when exactly one enabled integration of that type exists (SPEC §7.2). The LLM's output
+is accepted when exactly one enabled integration of that type exists. The LLM's output
 is untrusted: the action must be one of these and the parameters must validate against the
 service's input schema.
 """

@@ -1,7 +1,7 @@
 """Proposal cards: an action the chat LLM proposed, run only when the person approves it.
 
 A proposal is an ``orchestrator.Approval`` (source ``chat``) shown in its conversation as a
-confirmation message whose metadata is the card (SPEC §2.2). Answering goes through the same
+confirmation message whose metadata is the card (docs/CHAT.md). Answering goes through the same
 ``approval_decide`` as the approvals API: approving queues the service at priority 2 with
 ``human`` provenance, its result comes back through the ``chat_reply`` route (:mod:`chat.results`).
 """

@@ -1,4 +1,4 @@
-"""Chat messages as they appear on the wire (SPEC §2.2): the API, the websocket and the page."""
+"""Chat messages as they appear on the wire (docs/API.md): the API, the websocket and the page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may open a chat websocket (SPEC §2.3, §14).
+"""Who may open a chat websocket (docs/CHAT.md, docs/SECURITY.md).
 
 * A browser sends ``Origin``: its host must be allowed by the same rule as HTTP. A client without
   ``Origin`` is not a browser (nothing can forge a cookie-carrying request from it) and passes.

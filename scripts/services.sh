@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the scale-out services the suite tests against (SPEC §16) when they are installed but not
+# Starts the scale-out services the suite tests against when they are installed but not
 # answering: PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379. A machine without them is
 # left alone; the suite then skips (or, with STEWARD_REQUIRE_SERVICES=1, fails) those tests loudly.
 set -uo pipefail

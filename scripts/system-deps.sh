@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian packages the test suite drives for real (SPEC §16): Dovecot (IMAP tests start their own
+# Debian packages the test suite drives for real: Dovecot (IMAP tests start their own
 # server on free loopback ports), Chromium (Playwright's browser: never `playwright install`) and
 # openssl (throwaway TLS certificates). Idempotent: returns at once when everything is installed.
 set -euo pipefail

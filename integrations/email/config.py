@@ -1,4 +1,4 @@
-"""The email integration's settings and platform options (SPEC §9): schemas and a typed view.
+"""The email integration's settings and platform options: schemas and a typed view.
 
 Settings are validated against :data:`SETTINGS_SCHEMA` when saved; :func:`mail_settings` turns the
 stored mapping (plus the decrypted ``password``) into :class:`MailSettings` and rejects the

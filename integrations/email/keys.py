@@ -1,4 +1,4 @@
-"""An email's external key (SPEC §5): its Message-ID, or a fingerprint when it has none.
+"""An email's external key: its Message-ID, or a fingerprint when it has none.
 
 The fingerprint is a sha256 of (Date, From, Subject, the first 4 KB of the body). It is computed
 from the raw header block and the bytes after it — the same bytes whether they come from a

@@ -1,4 +1,4 @@
-"""One raw message → its snapshot (every deterministic field of SPEC §9) and its LLM input.
+"""One raw message → its snapshot (every deterministic field of an email item) and its LLM input.
 
 :func:`parse_message` never raises: each field is extracted on its own, and a field whose
 extraction fails on a broken message gets its empty value (and a debug log line) instead of

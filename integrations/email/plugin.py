@@ -1,4 +1,4 @@
-"""The ``email`` integration type (SPEC §9): platform ``inbox`` over IMAP or a local Maildir."""
+"""The ``email`` integration type: platform ``inbox`` over IMAP or a local Maildir."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scripts run by automations become ``script.run`` tasks, gated and ledgered (SPEC §7.1)."""
+"""Scripts run by automations become ``script.run`` tasks, gated and ledgered (docs/SAFETY.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Services: resolved by instance id, validated before queueing, gated, routed (SPEC §7.2)."""
+"""Services: resolved by instance id, validated before queueing, gated, routed."""
 
 from __future__ import annotations
 

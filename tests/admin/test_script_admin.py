@@ -1,4 +1,4 @@
-"""Scripts are code execution: only superusers may see or edit them (SPEC §14)."""
+"""Scripts are code execution: only superusers may see or edit them (docs/SECURITY.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``/api/approvals`` (SPEC §2.4, §6 on_blocked: ask): list, approve exactly once, reject, expire."""
+"""``/api/approvals`` (docs/API.md, docs/SAFETY.md): list, approve exactly once, reject, expire."""
 
 from __future__ import annotations
 

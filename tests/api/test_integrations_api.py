@@ -1,4 +1,4 @@
-"""The documented integrations API (SPEC §2.1, seed/api.md): shapes, error order, idempotency."""
+"""The documented integrations API (docs/API.md): shapes, error order, idempotency."""
 
 from __future__ import annotations
 

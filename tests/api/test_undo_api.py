@@ -1,4 +1,4 @@
-"""``POST /api/actions/{id}/undo`` (SPEC §2.4, §7.4): soft-reversible actions only, once, audited."""
+"""``POST /api/actions/{id}/undo`` (docs/SAFETY.md): soft-reversible actions only, once, audited."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The chat API of SPEC §2.2, through Django's test client as a local curl would use it.
+"""The chat API (docs/API.md), through Django's test client as a local curl would use it.
 
-The first tests are the chat curl examples of seed/api.md, in order.
+The first tests are the chat curl examples of docs/API.md, in order.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def assert_message_shape(message: dict[str, Any]) -> None:
     assert message["metadata"] is None or isinstance(message["metadata"], dict)
 
 
-# --- the seed's curl examples ------------------------------------------------------------------------
+# --- the documented curl examples---------------------------------------------------------------------
 def test_seed_list_existing_conversations(api_client):
     response = api_client.get("/api/chat/conversations")
     assert response.status_code == 200

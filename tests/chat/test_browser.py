@@ -1,4 +1,4 @@
-"""``/ui/chat`` in a real browser (SPEC §16): Debian's Chromium driven by Playwright for Python,
+"""``/ui/chat`` in a real browser: Debian's Chromium driven by Playwright for Python,
 against the real supervisor. Nothing here touches the ORM: Playwright's sync API runs an event
 loop, and the server's data lives in its own process anyway."""
 

@@ -1,4 +1,4 @@
-"""The chat websocket (SPEC §2.3) through Channels' WebsocketCommunicator and the real ASGI app.
+"""The chat websocket (docs/CHAT.md) through Channels' WebsocketCommunicator and the real ASGI app.
 
 Each test drives an async scenario with ``async_to_sync`` from the test thread, so the consumer's
 database calls run in this thread and see the test's transaction; chat turns run here too.

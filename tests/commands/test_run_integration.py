@@ -1,4 +1,4 @@
-"""``manage.py run_integration``: the CLI twin of ``POST /integrations/{id}/run`` (SPEC §1)."""
+"""``manage.py run_integration``: the CLI twin of ``POST /integrations/{id}/run``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``config_import``: atomic, idempotent, every problem named by the path of its key (SPEC §1, App. A)."""
+"""``config_import``: atomic, idempotent, every problem named by the path of its key (docs/CONFIG.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""evaluate → act over the dummy platform: provenance per action, both gates, the ledger (SPEC §5–7)."""
+"""evaluate → act over the dummy platform: provenance per action, both gates, the ledger (docs/SAFETY.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""classify: one LLM call per item, only when its content or the questions changed (SPEC §5)."""
+"""classify: one LLM call per item, only when its content or the questions changed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A worker killed mid-action (SPEC §7.4): the ledger row is left ``started`` and the task is retried.
+"""A worker killed mid-action (docs/SAFETY.md): the ledger row is left ``started`` and the task is retried.
 
 The kill is simulated exactly: the action raises a BaseException, which escapes the task runner
 like a dying process would — the task stays ``running`` with its lease, the ledger row

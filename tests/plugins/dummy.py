@@ -1,4 +1,4 @@
-"""The test-only ``dummy`` integration (SPEC §1), loaded with STEWARD_PLUGINS=tests.plugins.dummy.
+"""The test-only ``dummy`` integration, loaded with STEWARD_PLUGINS=tests.plugins.dummy.
 
 Platform ``items`` discovers ``count`` synthetic items (option ``count``, default 3) with snapshot
 fields ``n`` (int), ``title`` and ``tags`` (list), plus the volatile ``mood`` when the option

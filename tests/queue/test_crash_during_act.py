@@ -1,4 +1,4 @@
-"""A worker SIGKILLed in the middle of ``act``, under real ``qcluster`` processes (SPEC §7.4).
+"""A worker SIGKILLed in the middle of ``act``, under real ``qcluster`` processes (docs/SAFETY.md).
 
 The dummy plugin's ``die_once`` option kills the worker right after an action's effect, before
 the ledger records it done — the worst moment. On the retry a soft-reversible action is

@@ -1,4 +1,4 @@
-"""The queue under real Django-Q2 ``qcluster`` processes, on SQLite and PostgreSQL (SPEC §4)."""
+"""The queue under real Django-Q2 ``qcluster`` processes, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

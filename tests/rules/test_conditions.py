@@ -1,4 +1,4 @@
-"""Every condition form of SPEC §6, as a table: (key, condition, snapshot, classification) → match?"""
+"""Every condition form (docs/CONFIG.md), as a table: (key, condition, snapshot, classification) → match?"""
 
 from __future__ import annotations
 

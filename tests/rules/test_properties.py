@@ -1,4 +1,4 @@
-"""The invariants SPEC §6 asks to be proved by property: for all classification values (wrong types,
+"""The safety invariants (docs/SAFETY.md), proved by property: for all classification values (wrong types,
 out-of-range numbers, missing keys, None, strings for booleans) and generated automations, evaluation
 never raises, only produces declared actions, never more than the matched rules name, and never lets
 an irreversible non-yolo action from LLM provenance through the runtime gate.

@@ -1,4 +1,4 @@
-"""Exposed mode (SPEC §14): everything but `GET /` needs a session or an API token."""
+"""Exposed mode (docs/SECURITY.md): everything but `GET /` needs a session or an API token."""
 
 from __future__ import annotations
 

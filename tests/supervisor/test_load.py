@@ -1,4 +1,4 @@
-"""SQLite under the whole system at once: web, both clusters and the scheduler (SPEC §4)."""
+"""SQLite under the whole system at once: web, both clusters and the scheduler."""
 
 from __future__ import annotations
 

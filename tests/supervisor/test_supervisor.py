@@ -1,4 +1,4 @@
-"""``manage.py supervisor``: children, restarts, shutdown and the exposed-mode gate (SPEC §1, §14)."""
+"""``manage.py supervisor``: children, restarts, shutdown and the exposed-mode gate."""
 
 from __future__ import annotations
 
