@@ -34,3 +34,19 @@ def classification_value(value: Any) -> str:
     if isinstance(value, float) and 0.0 <= value <= 1.0:
         return f"{value:.0%}"
     return str(value)
+
+
+@register.filter
+def item_title(item: Any) -> str:
+    """What a person calls an item: its subject (email), title (GitHub, dummy) or else its key."""
+    snapshot = item.snapshot if isinstance(getattr(item, "snapshot", None), dict) else {}
+    for name in ("subject", "title"):
+        if snapshot.get(name):
+            return field_text(snapshot[name])
+    return field_text(getattr(item, "key", ""))
+
+
+@register.filter
+def pairs(value: Any) -> list[tuple[str, Any]]:
+    """A JSON object's (name, value) pairs — ``.items`` in a template would read a key named "items"."""
+    return list(value.items()) if isinstance(value, dict) else []

@@ -161,3 +161,14 @@ def test_a_post_without_a_csrf_token_is_refused_for_a_browser(acted):
     response = strict.post("/ui/run/dummy.one/items/")
     assert response.status_code == 403
     assert not Task.objects.filter(type="dummy.items.check", status="pending").exists()
+
+
+def test_items_without_a_title_or_with_odd_snapshots_render(browser_client, acted):
+    from orchestrator.models import Item
+
+    Item.objects.create(
+        integration_id="dummy.one", platform="items", key="<odd@example>", snapshot={"items": [1]}
+    )
+    Item.objects.create(integration_id="dummy.one", platform="items", key="none", snapshot=None)
+    page = browser_client.get("/ui/items/").content.decode()
+    assert "&lt;odd@example&gt;" in page
