@@ -34,10 +34,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _item_filters(request: HttpRequest) -> ItemFilters:
+    # The page's platform selector sends ``source=<integration>/<platform>``; links may name both.
+    source_integration, _, source_platform = request.GET.get("source", "").partition("/")
     try:
         return ItemFilters.parse(
-            integration=request.GET.get("integration"),
-            platform=request.GET.get("platform"),
+            integration=request.GET.get("integration") or source_integration,
+            platform=request.GET.get("platform") or source_platform,
             classification=request.GET.get("classification"),
             action=request.GET.get("action"),
         )

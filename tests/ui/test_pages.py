@@ -172,3 +172,49 @@ def test_items_without_a_title_or_with_odd_snapshots_render(browser_client, acte
     Item.objects.create(integration_id="dummy.one", platform="items", key="none", snapshot=None)
     page = browser_client.get("/ui/items/").content.decode()
     assert "&lt;odd@example&gt;" in page
+
+
+def test_the_platform_selector_filters_by_source(browser_client, acted):
+    page = browser_client.get("/ui/items/?source=dummy.one/items").content.decode()
+    assert page.count('class="card item"') == 3
+    assert '<option value="dummy.one/items" selected>' in page
+    assert (
+        browser_client.get("/ui/items/?source=dummy.two/items").content.decode().count('class="card item"')
+        == 0
+    )
+
+
+def test_expired_approvals_are_greyed_out_without_buttons(browser_client, acted):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    approval = Approval.objects.get(status="pending")
+    Approval.objects.filter(pk=approval.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    page = browser_client.get("/ui/approvals/").content.decode()
+    assert f'class="card approval expired" data-approval="{approval.pk}"' in page
+    assert f'action="/ui/approvals/{approval.pk}/"' not in page
+    stale = browser_client.post(f"/ui/approvals/{approval.pk}/", {"option": "approve"}, follow=True)
+    assert "is already expired" in flashes(stale)
+    assert effects("shout") == []
+
+
+def test_chat_proposals_share_the_inbox(browser_client, acted):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Approval.objects.create(
+        source="chat",
+        action="dummy.one.echo",
+        parameters={"text": "tea for two"},
+        description="Echo 'tea for two'",
+        provenance="llm",
+        options=[{"id": "approve", "label": "Echo it"}, {"id": "reject", "label": "Cancel"}],
+        conversation_id="0123456789abcdef",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    page = browser_client.get("/ui/approvals/").content.decode()
+    assert "a chat proposal" in page
+    assert ">Echo it</button>" in page
+    assert "rule automation #2" in page
