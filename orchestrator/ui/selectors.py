@@ -162,7 +162,7 @@ def runs_page(
     return paginate(runs, number, size)
 
 
-def audit_day(day: date, number: int = 1, size: int = 500) -> Page[AuditEntry]:
+def audit_day(day: date, number: int = 1, size: int = 200) -> Page[AuditEntry]:
     """One local day of the audit log, in order."""
     start = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
     entries = AuditEntry.objects.filter(at__gte=start, at__lt=start + timedelta(days=1)).order_by("seq")

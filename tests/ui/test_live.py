@@ -67,3 +67,29 @@ def test_a_foreign_origin_is_refused_with_4403(acted):
         assert closed == {"type": "websocket.close", "code": 4403}
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.redis
+def test_a_wake_through_redis_reaches_the_socket_at_once(settings, redis_url, acted, monkeypatch):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}
+    }
+    channel_layers.backends.clear()
+    monkeypatch.setattr(live, "POLL_S", 30.0)  # only the wake can deliver within the test
+
+    async def scenario() -> None:
+        comm = WebsocketCommunicator(application, "/ws/ui/", headers=LOCAL)
+        await comm.connect()
+        await comm.receive_json_from(timeout=5)
+        await database_sync_to_async(Approval.objects.filter(status="pending").update)(status="rejected")
+        await database_sync_to_async(live.wake_now)()
+        woken = await comm.receive_json_from(timeout=3)
+        assert woken["state"]["approvals"] == 0
+        await comm.disconnect()
+
+    try:
+        async_to_sync(scenario)()
+    finally:
+        channel_layers.backends.clear()
