@@ -50,3 +50,11 @@ def item_title(item: Any) -> str:
 def pairs(value: Any) -> list[tuple[str, Any]]:
     """A JSON object's (name, value) pairs — ``.items`` in a template would read a key named "items"."""
     return list(value.items()) if isinstance(value, dict) else []
+
+
+@register.filter
+def shown_parameters(value: Any) -> str:
+    """An action's rendered parameters, or "" when there are none to show (no argument, no inputs)."""
+    if not value or value == {"argument": None}:
+        return ""
+    return as_json(value)

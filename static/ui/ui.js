@@ -4,7 +4,7 @@
   "use strict";
 
   const FALLBACK_REFRESH_MS = 30000;
-  const REFRESH_DEBOUNCE_MS = 250;
+  const REFRESH_DEBOUNCE_MS = 500; // a busy queue refreshes the page at most twice a second
   const FATAL_CLOSE = { 4401: "logged out", 4403: "live updates refused" };
   const live = document.body.dataset.live === "1";
   const status = document.getElementById("live-status");
