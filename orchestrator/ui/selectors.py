@@ -20,6 +20,7 @@ from orchestrator.models import ActionRecord, Approval, AuditEntry, Item, Run, T
 from orchestrator.rules.actions import ActionKind
 from orchestrator.ui.pagination import PAGE_SIZE, Page, paginate
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(9999, 12, 30)  # a day before and after stays a date
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 CLASSIFICATION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$")  # no "__" lookups
 
@@ -181,6 +182,9 @@ def parse_day(raw: str | None) -> date:
     if not raw:
         return timezone.localdate()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise FilterError(f"day {raw[:40]!r} must be a date like 2026-01-31") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FilterError(f"day {raw} must be between {FIRST_DAY} and {LAST_DAY}")
+    return day

@@ -218,3 +218,42 @@ def test_chat_proposals_share_the_inbox(browser_client, acted):
     assert "a chat proposal" in page
     assert ">Echo it</button>" in page
     assert "rule automation #2" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?page=abc",
+        "?page=99999999999999999999",
+        "?page=-1",
+        "?day=9999-12-31",
+        "?day=0001-01-01",
+        "?day=%00",
+        "?classification=%E2%80%AE",
+        "?classification=interesting=",
+        "?action=" + "x" * 5000,
+        "?source=/",
+        "?integration=%F0%9F%92%A5",
+    ],
+)
+def test_odd_query_strings_never_break_a_page(browser_client, acted, query):
+    for path in PAGES:
+        response = browser_client.get(path + query)
+        assert response.status_code == 200, (path, query)
+
+
+def test_every_ui_route_names_the_permission_it_needs():
+    from django.urls import get_resolver
+
+    from orchestrator.ui.access import PERMISSIONS
+
+    ui = next(
+        p
+        for p in get_resolver().url_patterns
+        if str(p.pattern) == "ui/" and "orchestrator" in str(p.urlconf_name)
+    )
+    chat = next(
+        p for p in get_resolver().url_patterns if str(p.pattern) == "ui/" and "chat" in str(p.urlconf_name)
+    )
+    for pattern in [*ui.url_patterns, *chat.url_patterns]:
+        assert getattr(pattern.callback, "ui_permission", None) in PERMISSIONS, pattern
