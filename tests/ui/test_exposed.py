@@ -46,3 +46,28 @@ def test_a_logged_in_browser_sees_pages_and_needs_csrf_to_post(exposed, acted, d
     accepted = browser.post("/ui/run/dummy.one/items/", {"csrfmiddlewaretoken": token})
     assert accepted.status_code == 302
     assert Task.objects.filter(type="dummy.items.check", status="pending").count() == 1
+
+
+def test_a_session_retry_over_the_api_needs_csrf_too(exposed, acted, django_user_model):
+    task = Task.objects.create(type="dummy.items.check", status="failed", error="boom")
+    user = django_user_model.objects.create_user("owner", password="pw")
+    browser = Client(HTTP_HOST="steward.example.com", enforce_csrf_checks=True)
+    browser.force_login(user)
+    refused = browser.post(f"/api/tasks/{task.uid}/retry")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    task.refresh_from_db()
+    assert task.status == "failed"
+
+
+def test_an_api_token_opens_the_pages_and_the_json_routes(exposed, acted, django_user_model):
+    import io
+
+    from django.core.management import call_command
+
+    django_user_model.objects.create_superuser("owner", "o@example.com", "pw")
+    out = io.StringIO()
+    call_command("create_api_token", "phone", stdout=out)
+    token = Client(HTTP_HOST="steward.example.com", HTTP_AUTHORIZATION=f"Bearer {out.getvalue().strip()}")
+    assert token.get("/ui/").status_code == 200
+    assert token.get("/api/items").status_code == 200
