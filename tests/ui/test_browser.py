@@ -200,6 +200,22 @@ def test_chat_sends_over_the_websocket_and_loses_no_reply_when_the_socket_dies(s
     shot(page, "chat")
 
 
+def test_the_dashboard_says_when_its_socket_is_down_and_catches_up_after_it_returns(server, page):
+    wait_for(lambda: httpx.get(f"{server.url}/", timeout=2).status_code == 200, "the server")
+    page.goto(f"{server.url}/ui/")
+    page.evaluate("window.__sameDocument = true")
+    status = page.locator("#live-status")
+    runs_before = len(server.get("/api/runs?integration=dummy.one")["runs"])
+    os.kill(server.pids()["web"], signal.SIGKILL)
+    status.locator("text=offline").wait_for(timeout=WAIT_MS)
+    wait_for(lambda: not status.inner_text(), "the socket to reconnect")
+    server.post("/integrations/dummy.one/run")  # a change after the reconnect is pushed
+    wait_for(lambda: len(server.get("/api/runs?integration=dummy.one")["runs"]) > runs_before, "the new run")
+    newest = server.get("/api/runs?integration=dummy.one")["runs"][0]["id"]
+    page.locator(f'[data-platform="dummy.one/items"] [data-run="{newest}"]').wait_for(timeout=WAIT_MS)
+    assert page.evaluate("window.__sameDocument") is True
+
+
 @pytest.mark.parametrize(
     "path", ["/ui/", "/ui/items/", "/ui/approvals/", "/ui/queue/", "/ui/logs/", "/ui/chat"]
 )
