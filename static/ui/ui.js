@@ -75,7 +75,7 @@
         headers: csrfMeta ? { "X-CSRFToken": csrfMeta.content } : {},
       });
     } catch (error) {
-      flash("Could not reach Steward: " + error.message + ". Nothing was changed; try again.");
+      flash("That did not go through (" + error.message + "); reload the page and try again.");
       delete form.dataset.sending;
       for (const button of form.querySelectorAll("button")) button.disabled = false;
     } finally {
