@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.csrf import ensure_csrf_cookie
 
 from chat.models import Conversation
 from chat.selectors import conversation_list
+from orchestrator.ui.access import ui_view
 
 
-@ensure_csrf_cookie  # the page's POSTs carry X-CSRFToken (needed once authentication is on)
+@ui_view(permission="use_chat")  # also sets the CSRF cookie the page's POSTs carry
 def chat_page(request: HttpRequest) -> HttpResponse:
     """The conversation selector lists chats with messages; ``?c=<id>`` opens one.
 
@@ -19,4 +19,6 @@ def chat_page(request: HttpRequest) -> HttpResponse:
     conversations = conversation_list()
     wanted = request.GET.get("c", "")
     current = wanted if wanted and Conversation.objects.filter(pk=wanted).exists() else ""
-    return render(request, "chat/chat.html", {"conversations": conversations, "current": current})
+    return render(
+        request, "chat/chat.html", {"nav": "chat", "conversations": conversations, "current": current}
+    )

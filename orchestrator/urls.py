@@ -8,5 +8,6 @@ from orchestrator.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("ui/", include("chat.urls")),
+    path("ui/", include("orchestrator.ui.urls")),
     path("", api.urls),
 ]

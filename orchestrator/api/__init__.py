@@ -10,6 +10,8 @@ from chat.api import router as chat_router
 from orchestrator.api.actions import router as actions_router
 from orchestrator.api.approvals import router as approvals_router
 from orchestrator.api.integrations import router as integrations_router
+from orchestrator.api.items import router as items_router
+from orchestrator.api.runs import router as runs_router
 from orchestrator.api.tasks import router as tasks_router
 
 api = NinjaAPI(
@@ -36,3 +38,5 @@ api.add_router("/api/tasks", tasks_router)
 api.add_router("/api/chat", chat_router)
 api.add_router("/api/approvals", approvals_router)
 api.add_router("/api/actions", actions_router)
+api.add_router("/api/items", items_router)
+api.add_router("/api/runs", runs_router)

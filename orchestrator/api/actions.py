@@ -1,15 +1,20 @@
-"""``/api/actions/{id}/undo``: reverse a done soft-reversible action (SPEC §2.4, §7.4)."""
+"""``/api/actions``: the action ledger, and undo of a done soft-reversible action (docs/SAFETY.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import Field
 
 from orchestrator.actions.undo import UndoError, action_undo
+from orchestrator.api.errors import error_responses
+from orchestrator.api.ledger_out import ActionOut, action_out
 from orchestrator.models import ActionRecord
+from orchestrator.ui.access import api_permission
+from orchestrator.ui.selectors import FilterError, actions_page
 
 router = Router(tags=["actions"])
 
@@ -19,7 +24,47 @@ class UndoOut(Schema):
     status: str
 
 
-@router.post("/{action_id}/undo", response=UndoOut, summary="Undo an action")
+class ActionQuery(Schema):
+    integration: str | None = None
+    status: str | None = Field(None, description="done, blocked, failed, pending_approval, undone, started")
+    item: int | None = Field(None, description="Only this item's actions (its id)")
+    page: int = Field(1, ge=1, le=10_000)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class ActionPageOut(Schema):
+    actions: list[ActionOut]
+    page: int
+    next_page: int | None
+
+
+@router.get(
+    "",
+    response={200: ActionPageOut, **error_responses(400, validated=True)},
+    summary="List ledger rows (newest first)",
+)
+def action_list(request: HttpRequest, query: Query[ActionQuery]) -> dict[str, Any]:
+    api_permission(request, "view_activity")
+    try:
+        page = actions_page(
+            integration=query.integration,
+            status=query.status,
+            item=query.item,
+            number=query.page,
+            size=query.limit,
+        )
+    except FilterError as exc:
+        raise HttpError(400, str(exc)) from None
+    return {
+        "actions": [action_out(r) for r in page.rows],
+        "page": page.number,
+        "next_page": page.number + 1 if page.has_next else None,
+    }
+
+
+@router.post(
+    "/{action_id}/undo", response={200: UndoOut, **error_responses(404, 409, 502)}, summary="Undo an action"
+)
 def action_undo_endpoint(request: HttpRequest, action_id: str) -> dict[str, Any]:
     record = ActionRecord.objects.filter(pk=int(action_id)).first() if action_id.isdigit() else None
     if record is None:

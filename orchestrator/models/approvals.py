@@ -39,6 +39,7 @@ class Approval(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "-id"], name="approval_status_recent")]  # the inbox
 
     def __str__(self) -> str:
         return f"{self.action} [{self.status}]"

@@ -32,7 +32,12 @@ class Item(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["integration_id", "platform", "key"], name="item_per_source")
         ]
-        indexes = [models.Index(fields=["integration_id", "platform", "status"], name="item_source_status")]
+        indexes = [
+            models.Index(fields=["integration_id", "platform", "status"], name="item_source_status"),
+            # The UI's recent items, overall and per platform.
+            models.Index(fields=["-last_seen", "-id"], name="item_recent"),
+            models.Index(fields=["integration_id", "platform", "-last_seen"], name="item_source_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.integration_id}/{self.platform}/{self.key}"

@@ -35,6 +35,10 @@ class ActionRecord(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [  # the UI's "items with this action" filter and ledger listing by status
+            models.Index(fields=["item", "action"], name="action_item_action"),
+            models.Index(fields=["status", "-id"], name="action_status_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} [{self.status}]"

@@ -26,6 +26,8 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        # The dashboard's last run of each platform.
+        indexes = [models.Index(fields=["integration_id", "platform", "-id"], name="run_platform_latest")]
 
     def __str__(self) -> str:
         return f"{self.integration_id}/{self.platform} #{self.pk} {self.status}"

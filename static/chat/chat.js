@@ -1,5 +1,7 @@
-// The chat page: history over HTTP, live frames over the websocket, messages sent over HTTP.
-// Every message is rendered once, by id; a reconnect asks for what came after the last one seen.
+// The chat page: history over HTTP, live frames over the websocket, messages sent over the websocket
+// (HTTP POST when the socket is down). Every message is rendered once, by id; a reconnect asks for
+// what came after the last one seen, and a message whose socket died before it was echoed is
+// looked up in the history and sent again over HTTP only if the server never stored it.
 (function () {
   "use strict";
 
@@ -28,6 +30,9 @@
   const rendered = new Map(); // message id -> element
   const cards = new Map(); // proposal id -> card element
   const openTasks = new Set();
+  const SOCKET_WAIT_MS = 3000;
+  let outbox = null; // {content, after}: sent over the socket, not yet echoed back
+  let socketOpened = null; // resolves when the current socket opens
 
   // --- HTTP ------------------------------------------------------------------------------------
   async function api(method, path, body) {
@@ -119,6 +124,7 @@
   // `streamed`: the message came in storage order (history, socket), so replays may start after it.
   function render(message, streamed = true) {
     if (streamed) lastId = Math.max(lastId, message.id);
+    if (outbox && message.role === "user" && message.id > outbox.after && message.content === outbox.content) outbox = null;
     if (rendered.has(message.id)) return;
     const meta = message.metadata || {};
     if (message.type === "command" && meta.command === "/clear") clearMessages();
@@ -195,20 +201,31 @@
     const url = scheme + "://" + window.location.host + "/ws/chat/" + conversationId + "/?after=" + lastId;
     const ws = new WebSocket(url);
     socket = ws;
+    let opened;
+    socketOpened = new Promise((resolve) => { opened = resolve; });
     ws.onopen = () => {
+      opened(true);
       retryMs = 500;
       els.connection.textContent = "";
       // The server reports every task still open when a socket connects: forget what ended meanwhile.
       openTasks.clear();
       els.thinking.hidden = true;
+      if (outbox) window.setTimeout(settleOutbox, 300); // after the replay of what we missed
     };
     ws.onmessage = (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type === "message") render(frame.message);
       else if (frame.type === "task") trackTask(frame.task_id, frame.status);
-      else if (frame.type === "error") showError(frame.detail);
+      else if (frame.type === "error") {
+        showError(frame.detail);
+        if (outbox && (frame.status === 413 || frame.status === 422)) {
+          if (!els.input.value) els.input.value = outbox.content;
+          outbox = null;
+        }
+      }
     };
     ws.onclose = (event) => {
+      opened(false);
       if (socket !== ws) return; // closed on purpose (another conversation was opened)
       socket = null;
       if (FATAL_CLOSE[event.code]) {
@@ -246,6 +263,40 @@
     }
   }
 
+  async function postMessage(text) {
+    try {
+      const result = await api("POST", "/conversations/" + conversationId + "/messages", { content: text });
+      if (result.type === "command") render(result.message, false);
+      else trackTask(result.task_id, "pending");
+    } catch (error) {
+      if (!els.input.value) els.input.value = text;
+      throw error;
+    }
+  }
+
+  async function socketReady() {
+    if (socket && socket.readyState === WebSocket.OPEN) return true;
+    if (!socket || !socketOpened) return false;
+    const timeout = new Promise((resolve) => window.setTimeout(() => resolve(false), SOCKET_WAIT_MS));
+    return (await Promise.race([socketOpened, timeout])) && socket && socket.readyState === WebSocket.OPEN;
+  }
+
+  // The socket closed before our message came back: did the server store it? Ask the history,
+  // and send it again over HTTP only when it is not there — never twice.
+  async function settleOutbox() {
+    const pending = outbox;
+    if (!pending || !conversationId) return;
+    try {
+      const history = await api("GET", "/conversations/" + conversationId + "/history");
+      history.messages.forEach((message) => render(message));
+      if (outbox !== pending) return; // found: rendering it cleared the outbox
+      outbox = null;
+      await postMessage(pending.content);
+    } catch (error) {
+      showError(error.message);
+    }
+  }
+
   async function submit(event) {
     event.preventDefault();
     const text = els.input.value;
@@ -254,10 +305,13 @@
     showError("");
     try {
       await ensureConversation();
-      const result = await api("POST", "/conversations/" + conversationId + "/messages", { content: text });
       els.input.value = "";
-      if (result.type === "command") render(result.message, false);
-      else trackTask(result.task_id, "pending");
+      if (await socketReady()) {
+        outbox = { content: text.trim(), after: lastId };
+        socket.send(JSON.stringify({ type: "message", content: text }));
+      } else {
+        await postMessage(text);
+      }
     } catch (error) {
       showError(error.message);
     } finally {

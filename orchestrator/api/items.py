@@ -1,0 +1,91 @@
+"""``GET /api/items``: recent items with their classification and actions (the UI's items page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from orchestrator.api.errors import error_responses
+from orchestrator.api.ledger_out import ActionOut, action_out
+from orchestrator.api.timestamps import iso
+from orchestrator.models import Item
+from orchestrator.ui.access import api_permission
+from orchestrator.ui.selectors import FilterError, ItemFilters, items_page
+
+router = Router(tags=["items"])
+
+
+class ItemQuery(Schema):
+    integration: str | None = Field(None, description="Integration id, e.g. email.personal")
+    platform: str | None = Field(None, description="Platform name, e.g. inbox")
+    classification: str | None = Field(None, description="A classification name (has a value) or name=value")
+    action: str | None = Field(None, description="Only items with this action in the ledger, e.g. archive")
+    page: int = Field(1, ge=1, le=10_000)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class ItemOut(Schema):
+    id: int
+    integration: str
+    platform: str
+    key: str
+    status: str
+    low_trust: bool
+    snapshot: Any
+    classification: Any
+    first_seen: str
+    last_seen: str
+    actions: list[ActionOut]
+
+
+class ItemPageOut(Schema):
+    items: list[ItemOut]
+    page: int
+    next_page: int | None
+
+
+def item_out(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "integration": item.integration_id,
+        "platform": item.platform,
+        "key": item.key,
+        "status": item.status,
+        "low_trust": item.low_trust,
+        "snapshot": item.snapshot,
+        "classification": item.classification,
+        "first_seen": iso(item.first_seen),
+        "last_seen": iso(item.last_seen),
+        "actions": [action_out(a) for a in item.actions],  # type: ignore[attr-defined]
+    }
+
+
+@router.get(
+    "",
+    response={200: ItemPageOut, **error_responses(400, validated=True)},
+    summary="List recent items (newest first)",
+)
+def item_list(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
+    api_permission(request, "view_activity")
+    try:
+        filters = ItemFilters.parse(
+            integration=query.integration,
+            platform=query.platform,
+            classification=query.classification,
+            action=query.action,
+        )
+    except FilterError as exc:
+        raise HttpError(400, str(exc)) from None
+    page = items_page(filters, query.page, query.limit)
+    for item in page.rows:
+        for record in item.actions:  # type: ignore[attr-defined]
+            record.item = item  # already loaded: no query per action
+    return {
+        "items": [item_out(i) for i in page.rows],
+        "page": page.number,
+        "next_page": page.number + 1 if page.has_next else None,
+    }

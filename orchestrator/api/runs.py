@@ -1,0 +1,83 @@
+"""``GET /api/runs``: pipeline runs, newest first, with their counters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from orchestrator.api.errors import error_responses
+from orchestrator.api.timestamps import iso
+from orchestrator.models import Run
+from orchestrator.ui.access import api_permission
+from orchestrator.ui.selectors import FilterError, runs_page
+
+router = Router(tags=["runs"])
+
+
+class RunQuery(Schema):
+    integration: str | None = None
+    platform: str | None = None
+    status: str | None = Field(None, description="running, done or failed")
+    page: int = Field(1, ge=1, le=10_000)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class RunOut(Schema):
+    id: int
+    integration: str
+    platform: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    seen: int
+    new: int
+    classified: int
+    actions_done: int
+    actions_blocked: int
+    actions_failed: int
+    error: str
+
+
+class RunPageOut(Schema):
+    runs: list[RunOut]
+    page: int
+    next_page: int | None
+
+
+def run_out(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "integration": run.integration_id,
+        "platform": run.platform,
+        "status": run.status,
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at),
+        **{name: getattr(run, name) for name in Run.COUNTERS},
+        "error": run.error,
+    }
+
+
+@router.get(
+    "", response={200: RunPageOut, **error_responses(400, validated=True)}, summary="List runs (newest first)"
+)
+def run_list(request: HttpRequest, query: Query[RunQuery]) -> dict[str, Any]:
+    api_permission(request, "view_activity")
+    try:
+        page = runs_page(
+            integration=query.integration,
+            platform=query.platform,
+            status=query.status,
+            number=query.page,
+            size=query.limit,
+        )
+    except FilterError as exc:
+        raise HttpError(400, str(exc)) from None
+    return {
+        "runs": [run_out(r) for r in page.rows],
+        "page": page.number,
+        "next_page": page.number + 1 if page.has_next else None,
+    }

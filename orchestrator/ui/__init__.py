@@ -1,0 +1,1 @@
+"""The operator web UI under ``/ui/``: dashboard, items, approvals, queue, audit log (docs/UI.md)."""

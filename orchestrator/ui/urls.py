@@ -1,0 +1,27 @@
+"""Page URLs of the operator UI, mounted under ``/ui/`` (the chat page is the chat app's)."""
+
+from __future__ import annotations
+
+from django.urls import path, register_converter
+
+from orchestrator.ui import converters, operations, views
+
+register_converter(converters.DigitsConverter, "digits")
+register_converter(converters.TaskUidConverter, "task_uid")
+register_converter(converters.IntegrationIdConverter, "integration_id")
+register_converter(converters.PlatformConverter, "platform")
+
+urlpatterns = [
+    path("", views.dashboard, name="ui-dashboard"),
+    path("items/", views.items, name="ui-items"),
+    path("approvals/", views.approvals, name="ui-approvals"),
+    path("queue/", views.queue, name="ui-queue"),
+    path("logs/", views.logs, name="ui-logs"),
+    path("run/<integration_id:integration_id>/", operations.run_now, name="ui-run"),
+    path(
+        "run/<integration_id:integration_id>/<platform:platform>/", operations.run_now, name="ui-run-platform"
+    ),
+    path("approvals/<digits:approval_id>/", operations.approval_answer, name="ui-approval-answer"),
+    path("actions/<digits:action_id>/undo/", operations.undo, name="ui-undo"),
+    path("tasks/<task_uid:task_uid>/retry/", operations.retry, name="ui-retry"),
+]
