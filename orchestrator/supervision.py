@@ -112,8 +112,8 @@ def prepare_database(run_at_start: Iterable[str], announce: Announce) -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from orchestrator.scheduling import schedules_sync_all
-    from orchestrator.triggers import TriggerError, integration_trigger
+    from orchestrator.running.schedules import schedules_sync_all
+    from orchestrator.running.triggers import TriggerError, integration_trigger
 
     call_command("migrate", interactive=False, verbosity=0)
     schedules_sync_all()

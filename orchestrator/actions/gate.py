@@ -19,7 +19,7 @@ from orchestrator.audit import audit
 from orchestrator.models import ActionRecord, Approval, AuditEntry, Task
 from orchestrator.rules.provenance import Provenance
 from orchestrator.rules.safety import Decision, runtime_decision
-from orchestrator.runs import run_count
+from orchestrator.running.runs import run_count
 
 
 class Outcome(enum.StrEnum):

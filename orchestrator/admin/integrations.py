@@ -17,9 +17,9 @@ from django.utils.safestring import SafeString
 from integrations import registry
 from orchestrator.admin.forms import CLEAR_SUFFIX, SECRET_PREFIX, integration_form_for, platform_form_for
 from orchestrator.admin.notices import automation_messages
-from orchestrator.integration_config import integration_deleted, integration_saved
 from orchestrator.models import Integration, PlatformConfig
-from orchestrator.scheduling import schedule_name
+from orchestrator.running.config import integration_deleted, integration_saved
+from orchestrator.running.schedules import schedule_name
 
 NEXT_RUN_FORMAT = "%Y-%m-%d %H:%M %Z"
 

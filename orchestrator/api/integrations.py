@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 
 from integrations import registry
 from orchestrator.models import Integration
-from orchestrator.triggers import TriggerError, integration_trigger
+from orchestrator.running.triggers import TriggerError, integration_trigger
 
 router = Router(tags=["integrations"])
 

@@ -128,7 +128,7 @@ class Integration(models.Model):
         return sorted(p.name for p in self.platforms.all() if p.enabled and p.name in declared)
 
     def clean(self) -> None:
-        from orchestrator.scheduling import check_cron, parse_every
+        from orchestrator.running.schedules import check_cron, parse_every
 
         errors: dict[str, str] = {}
         try:

@@ -25,7 +25,7 @@ from orchestrator.pipeline.next_stage import (
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.queue import enqueue
 from orchestrator.queue.handlers import HandlerSpec, add_resolver
-from orchestrator.runs import run_count
+from orchestrator.running.runs import run_count
 
 COLLECT_PRIORITY = 3
 

@@ -15,7 +15,7 @@ import pytest
 
 from orchestrator.actions.ledger import OUTCOME_UNKNOWN
 from orchestrator.models import ActionRecord, AuditEntry, Integration, PlatformConfig, Run
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import Clusters, wait_until
 from tests.queue.test_workers import SHORT_LEASE, start_and_wait

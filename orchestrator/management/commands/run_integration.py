@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orchestrator.run_follow import (
+from orchestrator.running.follow import (
     EXIT_FAILED,
     ProgressLine,
     RunCommandError,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from orchestrator.admin.readonly import preformatted
 from orchestrator.models import LLMCall, LLMLease
 
 
@@ -43,10 +41,7 @@ class LLMCallAdmin(_SystemWrittenAdmin):
 
     @admin.display(description="raw replies (failed calls)")
     def replies(self, obj: LLMCall) -> SafeString | str:
-        if not obj.raw_replies:
-            return "-"
-        text = json.dumps(obj.raw_replies, indent=2, ensure_ascii=False)
-        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+        return preformatted(obj.raw_replies)
 
 
 @admin.register(LLMLease)

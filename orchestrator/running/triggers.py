@@ -7,9 +7,9 @@ queue policies; an identical pending entry task is returned instead of queueing 
 from __future__ import annotations
 
 from orchestrator.models import Integration, Task
-from orchestrator.queue import enqueue
+from orchestrator.queue.enqueue import enqueue
 
-SCHEDULED_TRIGGER = "orchestrator.triggers.scheduled_trigger"
+SCHEDULED_TRIGGER = "orchestrator.running.triggers.scheduled_trigger"
 ENTRY_PRIORITY = 5
 
 

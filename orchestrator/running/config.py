@@ -7,7 +7,7 @@ its platforms; they run inside the caller's transaction, so a failed sync rolls 
 from __future__ import annotations
 
 from orchestrator.models import Integration
-from orchestrator.scheduling import schedules_sync
+from orchestrator.running.schedules import schedules_sync
 
 
 def integration_saved(*, integration: Integration) -> None:
