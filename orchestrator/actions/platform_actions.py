@@ -9,9 +9,10 @@ unknown" (SPEC §7.4).
 from __future__ import annotations
 
 from integrations.base import ActionSpec, Tier
-from orchestrator.actions.gate import ActionResult, Outcome, action_audit, intent_admit, outcome_count
+from orchestrator.actions.gate import ActionResult, Outcome, intent_admit, outcome_count
 from orchestrator.actions.intents import ActionIntent
 from orchestrator.actions.ledger import ledger_done, ledger_failed, ledger_outcome_unknown
+from orchestrator.audit import action_audit
 from orchestrator.models import ActionRecord, Task
 from orchestrator.pipeline.context import StageContext
 from orchestrator.queue.execution import is_permanent

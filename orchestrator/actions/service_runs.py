@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations import registry
-from orchestrator.actions.gate import ActionRefused, Outcome, action_audit, intent_admit, outcome_count
+from orchestrator.actions.gate import ActionRefused, Outcome, intent_admit, outcome_count
 from orchestrator.actions.intents import ActionIntent, intent_from_task
 from orchestrator.actions.ledger import ledger_done, ledger_failed, ledger_outcome_unknown
 from orchestrator.actions.results import ServiceResult, result_deliver, result_failure_notify
@@ -16,6 +16,7 @@ from orchestrator.actions.services import (
     service_problems,
     service_resolve,
 )
+from orchestrator.audit import action_audit
 from orchestrator.models import ActionRecord, Task
 from orchestrator.queue.execution import is_permanent
 from orchestrator.queue.handlers import HandlerSpec, add_resolver

@@ -162,7 +162,7 @@ def test_no_irreversible_llm_action_passes_the_runtime_gate_without_yolo(
         decision = runtime_decision(action, action.provenance, action.tier)
         if action.tier is Tier.IRREVERSIBLE and action.provenance in UNTRUSTED and not action.yolo:
             assert decision is (Decision.ASK if action.on_blocked == "ask" else Decision.BLOCK)
-        payload = action.as_payload()  # the same verdict for the task payload a runner receives
+        payload = action.to_payload()  # the same verdict for the task payload a runner receives
         assert runtime_decision(payload, payload["provenance"], payload["tier"]) is decision
 
 
