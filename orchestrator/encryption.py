@@ -18,6 +18,11 @@ from django.db import models
 
 @cache
 def _fernet() -> MultiFernet:
+    if not settings.FERNET_KEYS:
+        raise ImproperlyConfigured(
+            f"no encryption key: set STEWARD_ENCRYPTION_KEY, or run `python manage.py migrate` once "
+            f"to create {settings.DATA_DIR}/fernet.key"
+        )
     return MultiFernet([Fernet(key.encode()) for key in settings.FERNET_KEYS])
 
 

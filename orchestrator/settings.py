@@ -15,6 +15,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from orchestrator.data_dir import STATIC_DIR, data_dir_path, stored_fernet_keys, stored_secret_key
 from orchestrator.environment import (
     SettingError,
     env_bool,
@@ -23,18 +24,17 @@ from orchestrator.environment import (
     env_str,
     is_loopback_host,
     machine_time_zone,
-    persistent_fernet_keys,
-    persistent_secret_key,
 )
 
+# Importing the settings writes nothing: manage.py prepares the data dir and its keys for the
+# commands that need them (orchestrator/data_dir.py).
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(env_str("STEWARD_DATA_DIR", str(BASE_DIR / "data"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = data_dir_path()
 
 try:
     DEBUG = env_bool("DEBUG")
-    SECRET_KEY = env_str("STEWARD_SECRET_KEY") or env_str("SECRET_KEY") or persistent_secret_key(DATA_DIR)
-    FERNET_KEYS = persistent_fernet_keys(DATA_DIR)
+    SECRET_KEY = stored_secret_key(DATA_DIR)
+    FERNET_KEYS = stored_fernet_keys(DATA_DIR)
     AUTH_MODE = env_choice("STEWARD_AUTH", ("auto", "required", "off"), "auto")
 except SettingError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
@@ -191,8 +191,7 @@ LANGUAGE_CODE = "en-us"
 # --- Static files (served by WhiteNoise inside the ASGI app; no CDN) -------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root
+STATIC_ROOT = DATA_DIR / STATIC_DIR  # created by data_dir_prepare: WhiteNoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -11,6 +11,7 @@ from integrations.email.keys import key_material_of
 from integrations.email.parsing import parse_message
 from integrations.email.plugin import SNAPSHOT_FIELDS
 from tests.email.harness import fixture_bytes, fixture_names
+from tests.hypothesis_profiles import examples
 
 CORPUS = [fixture_bytes(name) for name in fixture_names()]
 NASTY = [
@@ -42,7 +43,7 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(raw)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated(), st.sampled_from([None, "lists.ozlabs.org", "mx.google.com"]))
 def test_mutated_messages_never_crash_the_parser(raw: bytes, trusted: str | None) -> None:
     parsed = parse_message(raw, uid=1, flags=[r"\Seen"], trusted_authserv_id=trusted)
@@ -53,7 +54,7 @@ def test_mutated_messages_never_crash_the_parser(raw: bytes, trusted: str | None
     assert key_material_of(raw).base_key == parsed.key.base_key
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.binary(max_size=3000))
 def test_arbitrary_bytes_never_crash_the_parser(raw: bytes) -> None:
     parsed = parse_message(raw, uid=None)

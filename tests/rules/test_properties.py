@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,10 +19,12 @@ from orchestrator.rules.automations import CompiledAutomation
 from orchestrator.rules.evaluate import evaluate
 from orchestrator.rules.provenance import Provenance
 from orchestrator.rules.safety import Decision, as_tier, runtime_decision
+from tests.hypothesis_profiles import examples
 from tests.rules.platforms import DUMMY, NOW, SCRIPTS, SERVICES, compile_dummy
 
-CI = settings.get_profile("ci")
-PROPERTY = settings(CI, max_examples=max(500, CI.max_examples), deadline=None)
+# Most of tests/rules' time: `make test-fast` leaves them out, the full run proves them at length.
+pytestmark = pytest.mark.slow
+PROPERTY = settings(max_examples=examples(500), deadline=None)
 
 ALLOWED = (Decision.ALLOW, Decision.ALLOW_WITH_WARNING)
 UNTRUSTED = (Provenance.LLM, Provenance.HYBRID)
