@@ -1,4 +1,4 @@
-"""Steward settings: every knob comes from the environment (SPEC §13), with safe defaults.
+"""Steward settings: every knob comes from the environment (README, docs/CONFIG.md), with safe defaults.
 
 The embedded default is SQLite in STEWARD_DATA_DIR plus the in-process llama.cpp model; scale-out
 swaps in PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) without code changes.
@@ -39,7 +39,7 @@ try:
 except SettingError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 
-# --- Bind address and authentication (SPEC §14) -------------------------------------------------
+# --- Bind address and authentication (docs/SECURITY.md) ---------------------------------------------
 # The supervisor tells its children where daphne listens; authentication follows from it.
 BIND_HOST = env_str("STEWARD_BIND_HOST", "127.0.0.1")
 BIND_IS_LOOPBACK = is_loopback_host(BIND_HOST)
@@ -148,7 +148,7 @@ else:
     # The embedded default pushes through the database (chat issue); in-process groups still work.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# --- Task queue (SPEC §4): Django-Q2 runs workers, our Task table is the queue ---------------------
+# --- Task queue: Django-Q2 runs workers, our Task table is the queue (docs/ARCHITECTURE.md) -------
 TASK_MAX_RUNTIME_S = 600  # the longest any task type may declare
 Q_CLUSTER: dict[str, Any] = {
     "name": "default",

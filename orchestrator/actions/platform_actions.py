@@ -3,7 +3,7 @@
 On a retry after a worker died mid-action (the ledger row still ``started``), a soft-reversible
 action is reconciled against the source when the platform declares ``reconcile`` — completed if
 it already happened, redone otherwise; anything harder is never re-run but recorded as "outcome
-unknown" (SPEC §7.4).
+unknown" (docs/SAFETY.md).
 """
 
 from __future__ import annotations

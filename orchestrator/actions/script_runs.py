@@ -1,4 +1,4 @@
-"""The ``script.run`` task (SPEC §7.1): gate, ledger, run the configured Script, report.
+"""The ``script.run`` task: gate, ledger, run the configured Script, report.
 
 Only the script's declared inputs reach it (as ``STEWARD_INPUT_<NAME>``). Lines written with
 ``log_human`` go to the audit log, ``log_info``/``log_warn`` to the operational log; with

@@ -83,7 +83,7 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Script)
 class ScriptAdmin(SuperuserOnlyAdmin):
-    """Scripts run shell code on this machine, so only superusers see or edit them (SPEC §14)."""
+    """Scripts run shell code on this machine, so only superusers see or edit them (docs/SECURITY.md)."""
 
     list_display = ("name", "description", "reversible", "timeout")
     search_fields = ("name", "description")

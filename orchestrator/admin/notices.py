@@ -10,7 +10,7 @@ def automation_messages(integration: Integration) -> tuple[list[str], list[str]]
     """``(warnings, notices)`` for the integration's stored automations, each naming its platform.
 
     Warnings cover every ``!yolo`` action and hard-reversible actions on LLM decisions; notices cover
-    ``on_blocked: ask`` automations (SPEC §6).
+    ``on_blocked: ask`` automations (docs/SAFETY.md).
     """
     warnings: list[str] = []
     notices: list[str] = []

@@ -1,4 +1,4 @@
-"""``/api/actions/{id}/undo``: reverse a done soft-reversible action (SPEC §2.4, §7.4)."""
+"""``/api/actions/{id}/undo``: reverse a done soft-reversible action (docs/API.md, docs/SAFETY.md)."""
 
 from __future__ import annotations
 

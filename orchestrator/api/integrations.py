@@ -1,4 +1,4 @@
-"""``/integrations``: list integrations and trigger runs (SPEC §2.1, seed/api.md)."""
+"""``/integrations``: list integrations and trigger runs (docs/API.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Configuration a person edits in the admin (SPEC §3), validated where it is saved."""
+"""Configuration a person edits in the admin (docs/CONFIG.md), validated where it is saved."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What follows an integration's configuration when it changes (SPEC §4 Schedules).
+"""What follows an integration's configuration when it changes: its schedules (docs/CONFIG.md).
 
 Adapters (admin, ``import_config``) call these after saving or deleting an integration together with
 its platforms; they run inside the caller's transaction, so a failed sync rolls the save back.
