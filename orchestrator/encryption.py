@@ -40,7 +40,7 @@ def decrypt(token: str) -> str:
         ) from None
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str, str]):
     """A string stored encrypted; empty stays empty (so 'no token' needs no key)."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
@@ -50,7 +50,7 @@ class EncryptedTextField(models.TextField):
         return encrypt(str(value)) if value else ""
 
 
-class EncryptedJSONField(models.TextField):
+class EncryptedJSONField(models.TextField[dict[str, Any], dict[str, Any]]):
     """A dict of secret values stored as one encrypted JSON document."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict[str, Any]:

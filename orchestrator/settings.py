@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from orchestrator.data_dir import STATIC_DIR, data_dir_path, stored_fernet_keys, stored_secret_key
@@ -30,6 +31,10 @@ from orchestrator.environment import (
 # commands that need them (orchestrator/data_dir.py).
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir_path()
+
+# Lets the code subscript Django's generic classes at runtime (ModelAdmin[Task], ModelForm[Item]),
+# as mypy requires (disallow_any_generics); it patches classes in memory and writes nothing.
+django_stubs_ext.monkeypatch()
 
 try:
     DEBUG = env_bool("DEBUG")

@@ -8,6 +8,8 @@ unknown" (docs/SAFETY.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from integrations.base import ActionSpec, Tier
 from orchestrator.actions.gate import ActionResult, Outcome, intent_admit, outcome_count
 from orchestrator.actions.intents import ActionIntent
@@ -36,7 +38,7 @@ def _fail(intent: ActionIntent, record: ActionRecord, task: Task, error: str, *,
     return ActionResult(Outcome.FAILED, record.pk, retry=not final)
 
 
-def _reconciled(ctx: StageContext, spec: ActionSpec, intent: ActionIntent, snapshot: dict) -> bool:
+def _reconciled(ctx: StageContext, spec: ActionSpec, intent: ActionIntent, snapshot: dict[str, Any]) -> bool:
     return spec.reconcile is not None and spec.reconcile(ctx, snapshot, intent.argument) is True
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
 from django.db import models
@@ -14,13 +14,15 @@ from orchestrator.admin.notices import off_machine_warning
 from orchestrator.admin.singletons import SingletonAdmin
 from orchestrator.models import ChatSettings, LLMProfile, MirrorDirectories, Script
 
+_M = TypeVar("_M", bound=models.Model)
+
 STRUCTURED_TEXT: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.JSONField: {"form_class": StructuredTextField}
 }
 
 
 @admin.register(LLMProfile)
-class LLMProfileAdmin(admin.ModelAdmin):
+class LLMProfileAdmin(admin.ModelAdmin[LLMProfile]):
     form = LLMProfileForm
     list_display = ("name", "backend", "base_url", "model", "stays_local")
     fieldsets = (
@@ -55,14 +57,16 @@ class LLMProfileAdmin(admin.ModelAdmin):
                 messages.warning(request, warning)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_model(self, request: HttpRequest, obj: LLMProfile, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: LLMProfile, form: ModelForm[LLMProfile], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         warning = off_machine_warning(obj)
         if warning:
             messages.warning(request, warning)
 
 
-class SuperuserOnlyAdmin(admin.ModelAdmin):
+class SuperuserOnlyAdmin(admin.ModelAdmin[_M]):
     """Everything about these rows is superuser-only, whatever permissions a staff user holds."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -82,7 +86,7 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Script)
-class ScriptAdmin(SuperuserOnlyAdmin):
+class ScriptAdmin(SuperuserOnlyAdmin[Script]):
     """Scripts run shell code on this machine, so only superusers see or edit them (docs/SECURITY.md)."""
 
     list_display = ("name", "description", "reversible", "timeout")

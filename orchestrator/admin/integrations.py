@@ -35,13 +35,13 @@ def _secret_names(obj: Integration | None) -> tuple[list[str], dict[str, list[st
     return sorted(used_by), dict(used_by)
 
 
-class PlatformConfigInline(admin.StackedInline):
+class PlatformConfigInline(admin.StackedInline[PlatformConfig, Integration]):
     model = PlatformConfig
     extra = 1
 
     def get_formset(
         self, request: HttpRequest, obj: Integration | None = None, **kwargs: Any
-    ) -> type[BaseInlineFormSet]:
+    ) -> type[BaseInlineFormSet[PlatformConfig, Integration, ModelForm[PlatformConfig]]]:
         names: list[str] = []
         if obj is not None and obj.type in registry.type_names():
             names = sorted(registry.get(obj.type).platforms)
@@ -56,7 +56,7 @@ class PlatformConfigInline(admin.StackedInline):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(admin.ModelAdmin[Integration]):
     inlines = [PlatformConfigInline]
     list_display = ("integration_id", "enabled", "schedule", "platform_list", "llm")
     list_filter = ("type", "enabled")
@@ -86,7 +86,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     def get_form(
         self, request: HttpRequest, obj: Integration | None = None, change: bool = False, **kwargs: Any
-    ) -> type[ModelForm]:
+    ) -> type[ModelForm[Integration]]:
         names, used_by = _secret_names(obj)
         kwargs["form"] = integration_form_for(names, used_by)
         return super().get_form(request, obj, change, **kwargs)
@@ -143,8 +143,8 @@ class IntegrationAdmin(admin.ModelAdmin):
     def save_related(
         self,
         request: HttpRequest,
-        form: ModelForm,
-        formsets: list[BaseInlineFormSet],
+        form: ModelForm[Integration],
+        formsets: list[BaseInlineFormSet[PlatformConfig, Integration, ModelForm[PlatformConfig]]],
         change: bool,
     ) -> None:
         super().save_related(request, form, formsets, change)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
@@ -10,8 +12,10 @@ from django.utils.safestring import SafeString
 from orchestrator.admin.readonly import preformatted
 from orchestrator.models import LLMCall, LLMLease
 
+_M = TypeVar("_M", bound=Model)
 
-class _SystemWrittenAdmin(admin.ModelAdmin):
+
+class _SystemWrittenAdmin(admin.ModelAdmin[_M]):
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
@@ -20,7 +24,7 @@ class _SystemWrittenAdmin(admin.ModelAdmin):
 
 
 @admin.register(LLMCall)
-class LLMCallAdmin(_SystemWrittenAdmin):
+class LLMCallAdmin(_SystemWrittenAdmin[LLMCall]):
     list_display = (
         "created_at",
         "profile_name",
@@ -45,6 +49,6 @@ class LLMCallAdmin(_SystemWrittenAdmin):
 
 
 @admin.register(LLMLease)
-class LLMLeaseAdmin(_SystemWrittenAdmin):
+class LLMLeaseAdmin(_SystemWrittenAdmin[LLMLease]):
     list_display = ("profile", "state", "priority", "host", "pid", "created_at", "expires_at")
     list_filter = ("state", "profile")

@@ -10,7 +10,7 @@ from orchestrator.models import Item, Run
 
 
 @admin.register(Run)
-class RunAdmin(ReadOnlyAdmin):
+class RunAdmin(ReadOnlyAdmin[Run]):
     list_display = (
         "id",
         "integration_id",
@@ -29,7 +29,7 @@ class RunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(ReadOnlyAdmin):
+class ItemAdmin(ReadOnlyAdmin[Item]):
     list_display = ("key", "integration_id", "platform", "status", "low_trust", "last_seen")
     list_filter = ("status", "integration_id", "platform", "low_trust")
     search_fields = ("key",)

@@ -14,7 +14,7 @@ from orchestrator.queue.deadletter import NotRerunnable, task_rerun
 
 
 @admin.register(Task)
-class TaskAdmin(ReadOnlyAdmin):
+class TaskAdmin(ReadOnlyAdmin[Task]):
     list_display = ("short_uid", "type", "status", "priority", "attempts", "created_at", "finished_at")
     list_filter = ("status", "type", "priority")
     search_fields = ("uid", "type")
@@ -69,7 +69,7 @@ class TaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+class WorkerHeartbeatAdmin(ReadOnlyAdmin[WorkerHeartbeat]):
     list_display = ("cluster", "host", "pid", "last_seen")
     list_filter = ("cluster",)
 
@@ -80,6 +80,6 @@ class QueueSettingsAdmin(SingletonAdmin):
 
 
 @admin.register(QueuePolicy)
-class QueuePolicyAdmin(admin.ModelAdmin):
+class QueuePolicyAdmin(admin.ModelAdmin[QueuePolicy]):
     list_display = ("task_type", "deduplicate_pending", "rate_limit_max", "rate_limit_per")
     search_fields = ("task_type",)
