@@ -65,7 +65,7 @@ def action_enqueue(intent: ActionIntent, *, priority: int | None = None, run: Ru
         )
     if intent.item is None:
         raise ValueError(f"platform action {intent.name!r} needs its item, which no longer exists")
-    entry: ActEntry = {"item": intent.item.pk, "actions": [intent.to_planned().to_payload()]}
+    entry: ActEntry = {"item": intent.item.pk, "actions": [intent.to_payload()]}
     [task] = act_enqueue(intent.item, [entry], run, priority=ACT_PRIORITY if priority is None else priority)
     return task
 

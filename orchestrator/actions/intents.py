@@ -13,10 +13,9 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from integrations.base import Tier
 from orchestrator.models import Item
 from orchestrator.rules.actions import ActionKind
 from orchestrator.rules.planned import PlannedAction, PlannedActionPayload
@@ -49,25 +48,15 @@ def kind_of(action: str) -> tuple[ActionKind, str]:
     return ActionKind.PLATFORM, action
 
 
-@dataclass(frozen=True)
-class ActionIntent:
-    kind: ActionKind
-    name: str  # platform action, script name, or canonical service instance id
+@dataclass(frozen=True, kw_only=True)
+class ActionIntent(PlannedAction):
+    """A planned action and where it runs: the integration, the item (none for chat), and for
+    item-less requests an id that keeps two alike requests apart."""
+
     integration_id: str
     item: Item | None
-    rule: str  # for people: "automation #2 ('x')", "chat", "direct"
-    provenance: str
-    yolo: bool = False
-    on_blocked: str | None = None
-    argument: Any = None
-    inputs: dict[str, Any] = field(default_factory=dict)
-    on_result: Any = None
-    human_log: str = ""
-    rule_key: str = ""  # ledger identity of the rule; defaults to the label
     request: str = ""  # makes item-less requests (chat) distinct from each other
     conversation_id: str = ""
-    approval_id: int | None = None
-    tier: Tier = Tier.IRREVERSIBLE  # as planned; every runner re-derives it before the gate
 
     @property
     def action(self) -> str:
@@ -107,27 +96,10 @@ class ActionIntent:
     def where(self) -> str:
         return self.item.key if self.item else (self.integration_id or "no item")
 
-    def to_planned(self) -> PlannedAction:
-        return PlannedAction(
-            kind=self.kind,
-            name=self.name,
-            provenance=self.provenance,
-            tier=self.tier,
-            yolo=self.yolo,
-            on_blocked=self.on_blocked,
-            rule=self.rule,
-            rule_key=self.rule_key,
-            argument=self.argument,
-            inputs=self.inputs,
-            human_log=self.human_log,
-            on_result=self.on_result,
-            approval_id=self.approval_id,
-        )
-
     def task_payload(self) -> ActionTaskPayload:
         """JSON for a ``script.run`` or ``service.*`` task; :func:`intent_from_task` reads it back."""
         return {
-            **self.to_planned().to_payload(),
+            **self.to_payload(),
             "integration": self.integration_id,
             "item": self.item.pk if self.item else None,
             "request": self.request,
@@ -160,24 +132,13 @@ def intent_of(
     conversation_id: str = "",
 ) -> ActionIntent:
     """*planned* on *integration_id* and *item*."""
+    planned_fields = {f.name: getattr(planned, f.name) for f in fields(PlannedAction)}
     return ActionIntent(
-        kind=planned.kind,
-        name=planned.name,
+        **planned_fields,
         integration_id=integration_id,
         item=item,
-        rule=planned.rule,
-        provenance=planned.provenance,
-        yolo=planned.yolo,
-        on_blocked=planned.on_blocked,
-        argument=planned.argument,
-        inputs=planned.inputs,
-        on_result=planned.on_result,
-        human_log=planned.human_log,
-        rule_key=planned.rule_key,
         request=request,
         conversation_id=conversation_id,
-        approval_id=planned.approval_id,
-        tier=planned.tier,
     )
 
 

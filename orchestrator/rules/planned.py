@@ -45,7 +45,7 @@ class PlannedActionError(ValueError):
     permanent = True  # retrying the same payload cannot help
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlannedAction:
     """One action for one item (or none), rendered, not yet gated or run.
 
@@ -60,10 +60,10 @@ class PlannedAction:
     kind: ActionKind
     name: str  # platform action, script name, or service instance id
     provenance: str
-    tier: Tier
-    yolo: bool
-    on_blocked: str | None
     rule: str  # "automation #2 ('x')", "chat", "direct"
+    tier: Tier = Tier.IRREVERSIBLE  # fail safe: what is not known to be reversible is not
+    yolo: bool = False
+    on_blocked: str | None = None
     rule_index: int | None = None  # position of the automation that planned it
     rule_name: str = ""
     rule_key: str = ""
