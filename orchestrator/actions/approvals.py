@@ -23,6 +23,7 @@ from orchestrator.actions.ledger import ledger_failed, ledger_mark
 from orchestrator.audit import action_audit
 from orchestrator.models import ActionRecord, Approval, Task
 from orchestrator.models.approvals import APPROVAL_TTL
+from orchestrator.refusals import Refusal
 from orchestrator.rules.actions import ActionKind
 from orchestrator.rules.provenance import Provenance
 
@@ -41,13 +42,8 @@ APPROVED_PRIORITY = 2
 VALID_OPTIONS = ("approve", "reject")
 
 
-class ApprovalError(Exception):
+class ApprovalError(Refusal):
     """A decision that cannot be taken; ``status`` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 @dataclass(frozen=True)

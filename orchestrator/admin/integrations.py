@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from integrations import registry
 from orchestrator.admin.forms import CLEAR_SUFFIX, SECRET_PREFIX, integration_form_for, platform_form_for
-from orchestrator.admin.notices import automation_messages
+from orchestrator.admin.notices import NoticesAdmin, automation_messages
 from orchestrator.models import Integration, PlatformConfig
 from orchestrator.running.config import integration_deleted, integration_saved
 from orchestrator.running.schedules import schedule_name
@@ -56,7 +56,7 @@ class PlatformConfigInline(admin.StackedInline[PlatformConfig, Integration]):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin[Integration]):
+class IntegrationAdmin(NoticesAdmin[Integration]):
     inlines = [PlatformConfigInline]
     list_display = ("integration_id", "enabled", "schedule", "platform_list", "llm")
     list_filter = ("type", "enabled")
@@ -119,26 +119,8 @@ class IntegrationAdmin(admin.ModelAdmin[Integration]):
             ),
         )
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method == "GET":
-            integration = self.get_object(request, object_id)
-            if integration is not None:
-                self._automation_messages(request, integration)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    @staticmethod
-    def _automation_messages(request: HttpRequest, integration: Integration) -> None:
-        warnings, notices = automation_messages(integration)
-        for warning in warnings:
-            messages.warning(request, warning)
-        for notice in notices:
-            messages.info(request, notice)
+    def object_notices(self, obj: Integration) -> tuple[list[str], list[str]]:
+        return automation_messages(obj)
 
     def save_related(
         self,
@@ -149,7 +131,7 @@ class IntegrationAdmin(admin.ModelAdmin[Integration]):
     ) -> None:
         super().save_related(request, form, formsets, change)
         integration_saved(integration=form.instance)
-        self._automation_messages(request, form.instance)
+        self.show_notices(request, form.instance)
 
     def delete_model(self, request: HttpRequest, obj: Integration) -> None:
         super().delete_model(request, obj)

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
-from django.utils.safestring import SafeString
 
-from orchestrator.admin.readonly import preformatted
+from orchestrator.admin.readonly import ReadOnlyAdmin, preformatted_view
 from orchestrator.models import LLMCall, LLMLease
-
-_M = TypeVar("_M", bound=Model)
-
-
-class _SystemWrittenAdmin(admin.ModelAdmin[_M]):
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(LLMCall)
-class LLMCallAdmin(_SystemWrittenAdmin[LLMCall]):
+class LLMCallAdmin(ReadOnlyAdmin[LLMCall]):
+    deletable = True  # accounting a person may prune
     list_display = (
         "created_at",
         "profile_name",
@@ -42,13 +28,11 @@ class LLMCallAdmin(_SystemWrittenAdmin[LLMCall]):
     date_hierarchy = "created_at"
     exclude = ("raw_replies",)
     readonly_fields = ("replies",)
-
-    @admin.display(description="raw replies (failed calls)")
-    def replies(self, obj: LLMCall) -> SafeString | str:
-        return preformatted(obj.raw_replies)
+    replies = preformatted_view("raw_replies", "raw replies (failed calls)")
 
 
 @admin.register(LLMLease)
-class LLMLeaseAdmin(_SystemWrittenAdmin[LLMLease]):
+class LLMLeaseAdmin(ReadOnlyAdmin[LLMLease]):
+    deletable = True  # a stuck lease can be removed by hand
     list_display = ("profile", "state", "priority", "host", "pid", "created_at", "expires_at")
     list_filter = ("state", "profile")

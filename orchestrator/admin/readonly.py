@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import admin
@@ -15,7 +16,10 @@ _M = TypeVar("_M", bound=Model)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[_M]):
-    """Viewable by staff with the view permission; never added, changed or deleted by hand."""
+    """Viewable by staff with the view permission; never added or changed by hand, and deleted only
+    where ``deletable`` (records nothing else depends on, such as LLM call accounting)."""
+
+    deletable = False
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -23,8 +27,8 @@ class ReadOnlyAdmin(admin.ModelAdmin[_M]):
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    def has_delete_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
+        return self.deletable and super().has_delete_permission(request, obj)
 
 
 def preformatted(value: Any) -> SafeString | str:
@@ -33,3 +37,16 @@ def preformatted(value: Any) -> SafeString | str:
         return "-"
     text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
     return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+
+
+def preformatted_view(field: str, description: str = "") -> Callable[[Any, Any], SafeString | str]:
+    """An admin column showing *field* as :func:`preformatted`.
+
+    ``payload_view = preformatted_view("payload")`` in a ModelAdmin, then name ``payload_view``.
+    """
+
+    @admin.display(description=description or field.replace("_", " "))
+    def view(admin_self: Any, obj: Any) -> SafeString | str:
+        return preformatted(getattr(obj, field))
+
+    return view

@@ -10,17 +10,13 @@ from dataclasses import dataclass
 
 from orchestrator.models import Integration, Task
 from orchestrator.pipeline.next_stage import check_enqueue
+from orchestrator.refusals import Refusal
 
 SCHEDULED_TRIGGER = "orchestrator.running.triggers.scheduled_trigger"
 
 
-class TriggerError(Exception):
+class TriggerError(Refusal):
     """A trigger was refused; ``status`` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def integration_lookup(integration_id: str) -> Integration:
