@@ -116,8 +116,15 @@ DECLARED |= {(ActionKind.SCRIPT, name) for name in SCRIPTS}
 DECLARED |= {(ActionKind.SERVICE, name) for name in SERVICES}
 
 
+# Every property over generated automations (at least one: SOME_RULES), classifications and snapshots.
+ANY_RULES = given(automations=st.lists(rules, max_size=5), classification=classifications, snapshot=snapshots)
+SOME_RULES = given(
+    automations=st.lists(rules, min_size=1, max_size=5), classification=classifications, snapshot=snapshots
+)
+
+
 @PROPERTY
-@given(automations=st.lists(rules, max_size=5), classification=classifications, snapshot=snapshots)
+@ANY_RULES
 def test_evaluation_never_raises_and_only_produces_declared_actions(
     automations: list[dict[str, Any]], classification: Any, snapshot: Any
 ) -> None:
@@ -126,7 +133,7 @@ def test_evaluation_never_raises_and_only_produces_declared_actions(
 
 
 @PROPERTY
-@given(automations=st.lists(rules, max_size=5), classification=classifications, snapshot=snapshots)
+@ANY_RULES
 def test_evaluation_never_produces_more_actions_than_the_matched_rules_name(
     automations: list[dict[str, Any]], classification: Any, snapshot: Any
 ) -> None:
@@ -143,9 +150,7 @@ def test_evaluation_never_produces_more_actions_than_the_matched_rules_name(
 
 
 @PROPERTY
-@given(
-    automations=st.lists(rules, min_size=1, max_size=5), classification=classifications, snapshot=snapshots
-)
+@SOME_RULES
 def test_provenance_is_the_producing_rules_own(
     automations: list[dict[str, Any]], classification: Any, snapshot: Any
 ) -> None:
@@ -155,9 +160,7 @@ def test_provenance_is_the_producing_rules_own(
 
 
 @PROPERTY
-@given(
-    automations=st.lists(rules, min_size=1, max_size=5), classification=classifications, snapshot=snapshots
-)
+@SOME_RULES
 def test_no_irreversible_llm_action_passes_the_runtime_gate_without_yolo(
     automations: list[dict[str, Any]], classification: Any, snapshot: Any
 ) -> None:
