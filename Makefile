@@ -23,11 +23,12 @@ hash_of = $(shell { cat $(1); echo "$(MODEL_PACKAGE)"; } | sha256sum | cut -c1-1
 RUN_STAMP := $(VENV)/.deps-run-$(call hash_of,requirements.txt)
 DEV_STAMP := $(VENV)/.deps-dev-$(call hash_of,requirements.txt requirements-dev.txt)
 
-.PHONY: help run test bench lint fmt deps deps-dev system-deps
+.PHONY: help run test test-fast bench lint fmt deps deps-dev system-deps
 
 help:
 	@echo "make run    set up the venv, migrate, create the admin user, start the supervisor"
 	@echo "make test   install system packages and dev deps, then run the test suite"
+	@echo "make test-fast  the quick loop: skip tests marked slow, few Hypothesis examples (dev profile)"
 	@echo "make bench  run every bench/*.py except _*.py (results go in docs/BENCHMARKS.md)"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make fmt    ruff format and ruff check --fix"
@@ -67,6 +68,12 @@ system-deps:
 test: system-deps deps-dev
 	$(PY) -m playwright --version
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+
+# The quick loop while developing (under 3 minutes on 2 cores): no slow tests, the `dev` Hypothesis
+# profile (tests/hypothesis_profiles.py). `make test` stays the full proof.
+test-fast: deps-dev
+	@HYPOTHESIS_PROFILE=dev $(PY) -m pytest -m "not slow" -q $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
 
 bench: deps-dev

@@ -46,7 +46,7 @@ from django.core.management import call_command  # noqa: E402
 
 from integrations.email import imap, sessions  # noqa: E402
 from orchestrator.models import Integration, LLMProfile, PlatformConfig, Run  # noqa: E402
-from orchestrator.triggers import integration_trigger  # noqa: E402
+from orchestrator.running.triggers import integration_trigger  # noqa: E402
 from tests.email.dovecot import PASSWORD, Dovecot  # noqa: E402
 from tests.email.harness import fixture_bytes, fixture_names, write_maildir  # noqa: E402
 from tests.email.tls import make_ca  # noqa: E402

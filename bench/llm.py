@@ -58,6 +58,9 @@ def main() -> None:
 
     import django
 
+    from orchestrator.data_dir import data_dir_prepare
+
+    data_dir_prepare()  # keys before the settings read them (as manage.py does)
     django.setup()
     from django.core.management import call_command
 

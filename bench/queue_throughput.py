@@ -79,6 +79,9 @@ def configure(data_dir: Path, database_url: str | None) -> None:
     import django
     from django.core.management import call_command
 
+    from orchestrator.data_dir import data_dir_prepare
+
+    data_dir_prepare(data_dir)  # keys before the settings read them (as manage.py does)
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
 

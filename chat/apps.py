@@ -8,7 +8,7 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self) -> None:
-        # The task handler, the chat_reply result route and the doctor check register on import.
-        from chat import checks, results, tasks  # noqa: F401
+        # The task handler (tasks.py) and the doctor check (checks.py) are found by autodiscovery.
+        from chat import results
 
         results.register()

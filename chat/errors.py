@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from orchestrator.refusals import Refusal
 
-class ChatError(Exception):
+
+class ChatError(Refusal):
     """A refused chat request: ``status`` is 400/404/409/413/422, ``detail`` says what to fix."""
-
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def conversation_not_found(conversation_id: str) -> ChatError:

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+# The modules every app may have that register something when imported: ``tasks`` (queue handlers,
+# ``@task_handler``) and ``checks`` (``@doctor_check``). Django's own ``checks`` modules match too,
+# which is harmless: Django imports them anyway.
+DISCOVERED_MODULES = ("tasks", "checks")
 
 
 class OrchestratorConfig(AppConfig):
@@ -8,10 +14,5 @@ class OrchestratorConfig(AppConfig):
     verbose_name = "Steward"
 
     def ready(self) -> None:
-        # Registering handlers and doctor checks is an import side effect of these modules.
-        from orchestrator import checks  # noqa: F401
-        from orchestrator.actions import script_runs, service_runs  # noqa: F401
-        from orchestrator.llm import admin as llm_admin  # noqa: F401
-        from orchestrator.llm import checks as llm_checks  # noqa: F401
-        from orchestrator.pipeline import stages  # noqa: F401
-        from orchestrator.queue import builtin_tasks  # noqa: F401
+        # Every app's models are loaded before any ready(), so other apps' modules import safely here.
+        autodiscover_modules(*DISCOVERED_MODULES)

@@ -109,3 +109,10 @@ def check_directories() -> list[CheckResult]:
         except OSError as exc:
             results.append(CheckResult(f"directory:{label}", False, f"{path} is not writable: {exc}"))
     return results
+
+
+@doctor_check("llm")
+def check_llm() -> list[CheckResult]:
+    from orchestrator.llm.checks import check_llm_profiles
+
+    return check_llm_profiles()

@@ -17,12 +17,3 @@ def parse_duration(text: str) -> timedelta:
             f"{text!r} is not a duration: write a whole number and a unit, e.g. 90s, 30m, 2h, 7d or 1w"
         )
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2).lower()])
-
-
-def format_duration(delta: timedelta) -> str:
-    """The shortest exact ``<n><unit>`` form (inverse of :func:`parse_duration`)."""
-    seconds = int(delta.total_seconds())
-    for unit in ("w", "d", "h", "m"):
-        if seconds and seconds % _UNITS[unit] == 0:
-            return f"{seconds // _UNITS[unit]}{unit}"
-    return f"{seconds}s"

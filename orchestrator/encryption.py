@@ -18,6 +18,11 @@ from django.db import models
 
 @cache
 def _fernet() -> MultiFernet:
+    if not settings.FERNET_KEYS:
+        raise ImproperlyConfigured(
+            f"no encryption key: set STEWARD_ENCRYPTION_KEY, or run `python manage.py migrate` once "
+            f"to create {settings.DATA_DIR}/fernet.key"
+        )
     return MultiFernet([Fernet(key.encode()) for key in settings.FERNET_KEYS])
 
 
@@ -35,7 +40,7 @@ def decrypt(token: str) -> str:
         ) from None
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str, str]):
     """A string stored encrypted; empty stays empty (so 'no token' needs no key)."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
@@ -45,7 +50,7 @@ class EncryptedTextField(models.TextField):
         return encrypt(str(value)) if value else ""
 
 
-class EncryptedJSONField(models.TextField):
+class EncryptedJSONField(models.TextField[dict[str, Any], dict[str, Any]]):
     """A dict of secret values stored as one encrypted JSON document."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Typed readers for the environment variables of SPEC §13, and the keys persisted in the data dir.
+"""Typed readers for the environment variables (listed in the README and docs/CONFIG.md).
 
 Kept free of Django imports: settings.py imports this before Django is configured.
 """
@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import secrets
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -59,44 +56,19 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def _read_or_create(path: Path, make: Callable[[], str]) -> str:
-    """Return the key stored at *path*, creating it exclusively so concurrent children agree."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # another process may be between create and write
-            value = path.read_text().strip()
-            if value:
-                return value
-
-            time.sleep(0.02)
-        raise SettingError(f"{path} is empty: delete it to generate a new key") from None
-    value = make()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value + "\n")
-    return value
-
-
-def persistent_secret_key(data_dir: Path) -> str:
-    return _read_or_create(data_dir / "secret_key", lambda: secrets.token_urlsafe(50))
-
-
-def persistent_fernet_keys(data_dir: Path) -> list[str]:
-    """Fernet keys for secrets at rest; the first encrypts, all decrypt (rotation)."""
+def env_fernet_keys() -> list[str]:
+    """``STEWARD_ENCRYPTION_KEY``: Fernet keys for secrets at rest; the first encrypts, all decrypt."""
     configured = env_list("STEWARD_ENCRYPTION_KEY")
-    if configured:
-        for key in configured:
-            try:
-                Fernet(key.encode())
-            except (ValueError, TypeError) as exc:
-                raise SettingError(
-                    "STEWARD_ENCRYPTION_KEY holds a value that is not a Fernet key "
-                    "(32 url-safe base64-encoded bytes); generate one with `python -c "
-                    "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
-                ) from exc
-        return configured
-    return [_read_or_create(data_dir / "fernet.key", lambda: Fernet.generate_key().decode())]
+    for key in configured:
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError) as exc:
+            raise SettingError(
+                "STEWARD_ENCRYPTION_KEY holds a value that is not a Fernet key "
+                "(32 url-safe base64-encoded bytes); generate one with `python -c "
+                "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
+            ) from exc
+    return configured
 
 
 def machine_time_zone() -> str:

@@ -1,4 +1,4 @@
-"""Steward settings: every knob comes from the environment (SPEC §13), with safe defaults.
+"""Steward settings: every knob comes from the environment (README, docs/CONFIG.md), with safe defaults.
 
 The embedded default is SQLite in STEWARD_DATA_DIR plus the in-process llama.cpp model; scale-out
 swaps in PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) without code changes.
@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
+from orchestrator.data_dir import STATIC_DIR, data_dir_path, stored_fernet_keys, stored_secret_key
 from orchestrator.environment import (
     SettingError,
     env_bool,
@@ -23,23 +25,26 @@ from orchestrator.environment import (
     env_str,
     is_loopback_host,
     machine_time_zone,
-    persistent_fernet_keys,
-    persistent_secret_key,
 )
 
+# Importing the settings writes nothing: manage.py prepares the data dir and its keys for the
+# commands that need them (orchestrator/data_dir.py).
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(env_str("STEWARD_DATA_DIR", str(BASE_DIR / "data"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = data_dir_path()
+
+# Lets the code subscript Django's generic classes at runtime (ModelAdmin[Task], ModelForm[Item]),
+# as mypy requires (disallow_any_generics); it patches classes in memory and writes nothing.
+django_stubs_ext.monkeypatch()
 
 try:
     DEBUG = env_bool("DEBUG")
-    SECRET_KEY = env_str("STEWARD_SECRET_KEY") or env_str("SECRET_KEY") or persistent_secret_key(DATA_DIR)
-    FERNET_KEYS = persistent_fernet_keys(DATA_DIR)
+    SECRET_KEY = stored_secret_key(DATA_DIR)
+    FERNET_KEYS = stored_fernet_keys(DATA_DIR)
     AUTH_MODE = env_choice("STEWARD_AUTH", ("auto", "required", "off"), "auto")
 except SettingError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 
-# --- Bind address and authentication (SPEC §14) -------------------------------------------------
+# --- Bind address and authentication (docs/SECURITY.md) ---------------------------------------------
 # The supervisor tells its children where daphne listens; authentication follows from it.
 BIND_HOST = env_str("STEWARD_BIND_HOST", "127.0.0.1")
 BIND_IS_LOOPBACK = is_loopback_host(BIND_HOST)
@@ -148,7 +153,7 @@ else:
     # The embedded default pushes through the database (chat issue); in-process groups still work.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# --- Task queue (SPEC §4): Django-Q2 runs workers, our Task table is the queue ---------------------
+# --- Task queue: Django-Q2 runs workers, our Task table is the queue (docs/ARCHITECTURE.md) -------
 TASK_MAX_RUNTIME_S = 600  # the longest any task type may declare
 Q_CLUSTER: dict[str, Any] = {
     "name": "default",
@@ -191,8 +196,7 @@ LANGUAGE_CODE = "en-us"
 # --- Static files (served by WhiteNoise inside the ASGI app; no CDN) -------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root
+STATIC_ROOT = DATA_DIR / STATIC_DIR  # created by data_dir_prepare: WhiteNoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

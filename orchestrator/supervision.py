@@ -1,4 +1,4 @@
-"""The supervisor (SPEC §1): daphne and both Django-Q2 clusters as children of one command.
+"""The supervisor (docs/ARCHITECTURE.md): daphne and both Django-Q2 clusters as children of one command.
 
 Children run in their own sessions, so a terminal's Ctrl-C reaches only the supervisor, which
 forwards SIGINT/SIGTERM to each child's PID, once — never to a process group: Django-Q2's sentinel
@@ -68,7 +68,7 @@ def bind_host(*, host: str | None, expose: bool) -> str:
 
 
 def check_bind(host: str, port: int) -> None:
-    """Refuse an unauthenticated network bind and a port that is already taken (SPEC §14)."""
+    """Refuse an unauthenticated network bind and a port that is already taken (docs/SECURITY.md)."""
     if settings.AUTH_MODE == "off" and not is_loopback_host(host):
         raise SupervisorError(
             f"STEWARD_AUTH=off is refused while binding {host}: anyone who can reach this machine "
@@ -112,8 +112,8 @@ def prepare_database(run_at_start: Iterable[str], announce: Announce) -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from orchestrator.scheduling import schedules_sync_all
-    from orchestrator.triggers import TriggerError, integration_trigger
+    from orchestrator.running.schedules import schedules_sync_all
+    from orchestrator.running.triggers import TriggerError, integration_trigger
 
     call_command("migrate", interactive=False, verbosity=0)
     schedules_sync_all()

@@ -11,10 +11,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from hypothesis import settings as hypothesis_settings
 
-# Property tests run under a ``ci`` profile with no deadline (2 shared cores are slow).
-hypothesis_settings.register_profile("ci", deadline=None, max_examples=500)
+from tests import hypothesis_profiles  # noqa: F401  # registers and selects the Hypothesis profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Test data written for this repository (see tests/fixtures/README.md): what the suite runs on.

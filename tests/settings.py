@@ -15,6 +15,10 @@ os.environ.setdefault("STEWARD_TIME_ZONE", "UTC")
 os.environ.pop("DATABASE_URL", None)  # PostgreSQL tests opt in explicitly, in subprocesses
 os.environ.pop("REDIS_URL", None)
 
-from orchestrator.settings import *  # noqa: F403
+from orchestrator.data_dir import data_dir_prepare
+
+data_dir_prepare()  # a test run is a command that needs the data dir and its keys
+
+from orchestrator.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests

@@ -4,10 +4,8 @@ from django.apps import AppConfig
 
 
 class EmailIntegrationConfig(AppConfig):
+    """Its doctor checks (``checks.py``) are found by autodiscovery (``OrchestratorConfig.ready``)."""
+
     name = "integrations.email"
     label = "steward_email"
     verbose_name = "Email integration"
-
-    def ready(self) -> None:
-        # Registering doctor checks is an import side effect.
-        from integrations.email import checks  # noqa: F401

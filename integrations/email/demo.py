@@ -71,7 +71,7 @@ def _import_config(config_path: Path) -> list[str]:
 
 def demo_setup(*, run: bool = True) -> DemoSetup:
     from orchestrator.models import Integration
-    from orchestrator.triggers import TriggerError, integration_trigger
+    from orchestrator.running.triggers import TriggerError, integration_trigger
 
     result = DemoSetup()
     data_dir = Path(settings.DATA_DIR)

@@ -1,77 +1,55 @@
-"""Approvals: irreversible actions that wait for a person (``on_blocked: ask``, chat proposals).
+"""Answering approvals: irreversible actions that wait for a person (``on_blocked: ask``, chat).
 
-An automation's approval points at the ledger row it holds in ``pending_approval``; approving
-queues the very same action at priority 2 with ``human`` provenance, and the ledger moves that row
-on to ``started`` exactly once. Rejection and expiry are recorded on both rows and audited. Expiry
+The gate creates an automation's approval (:mod:`orchestrator.actions.gate`), chat creates a
+proposal's; this module only answers and expires them, and nothing in the core imports it. An
+automation's approval points at the ledger row it holds in ``pending_approval``; approving queues
+the very same action at priority 2 with ``human`` provenance through
+:func:`orchestrator.actions.dispatch.action_enqueue`, and the ledger moves that row on to
+``started`` exactly once. Rejection and expiry are recorded on both rows and audited. Expiry
 is checked whenever approvals are read or answered (no background job needed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.base import Tier
+from orchestrator.actions.dispatch import action_enqueue
 from orchestrator.actions.intents import ActionIntent, kind_of
 from orchestrator.actions.ledger import ledger_failed, ledger_mark
-from orchestrator.audit import audit
-from orchestrator.models import ActionRecord, Approval, AuditEntry, Task
-from orchestrator.queue import enqueue
+from orchestrator.audit import action_audit
+from orchestrator.models import ActionRecord, Approval, Task
+from orchestrator.models.approvals import APPROVAL_TTL
+from orchestrator.refusals import Refusal
 from orchestrator.rules.actions import ActionKind
 from orchestrator.rules.provenance import Provenance
 
-APPROVAL_TTL = timedelta(hours=24)
+__all__ = [
+    "APPROVAL_TTL",
+    "ApprovalDecision",
+    "ApprovalError",
+    "approval_decide",
+    "approval_expire",
+    "approval_fail",
+    "approval_intent",
+    "approvals_expire_due",
+]
+
 APPROVED_PRIORITY = 2
 VALID_OPTIONS = ("approve", "reject")
-AUTOMATION_OPTIONS = [{"id": "approve", "label": "Approve"}, {"id": "reject", "label": "Reject"}]
 
 
-class ApprovalError(Exception):
+class ApprovalError(Refusal):
     """A decision that cannot be taken; ``status`` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 @dataclass(frozen=True)
 class ApprovalDecision:
     status: str  # approved | rejected
     task: Task | None = None
-
-
-def _audit(approval: Approval, message: str, *, warning: bool = False) -> None:
-    audit(
-        message,
-        level=AuditEntry.Level.WARNING if warning else AuditEntry.Level.INFO,
-        integration_id=approval.integration_id,
-        item_key=approval.item.key if approval.item else "",
-        action=approval.action,
-        provenance=approval.provenance,
-    )
-
-
-def approval_create(*, intent: ActionIntent, record: ActionRecord) -> Approval:
-    """A pending approval for an automation's irreversible action (its record is already pending)."""
-    description = f"{intent.describe()} on {intent.where()} ({intent.rule}, {intent.provenance} provenance)"
-    approval = Approval.objects.create(
-        source=Approval.Source.AUTOMATION,
-        action=intent.action,
-        parameters={"argument": intent.argument} if intent.kind is ActionKind.PLATFORM else intent.inputs,
-        description=description,
-        provenance=intent.provenance,
-        integration_id=intent.integration_id,
-        item=intent.item,
-        rule=intent.rule,
-        options=AUTOMATION_OPTIONS,
-        action_record=record,
-        expires_at=timezone.now() + APPROVAL_TTL,
-    )
-    _audit(approval, f"Approval #{approval.pk} needed: {description} — approve or reject it in the dashboard")
-    return approval
 
 
 def _close_record(approval: Approval, summary: str) -> None:
@@ -86,7 +64,9 @@ def approval_expire(approval: Approval) -> None:
     approval.decided_at = timezone.now()
     approval.save(update_fields=["status", "decided_at"])
     _close_record(approval, "approval expired: nobody answered in time")
-    _audit(approval, f"Approval #{approval.pk} expired unanswered: {approval.description}", warning=True)
+    action_audit(
+        approval, f"Approval #{approval.pk} expired unanswered: {approval.description}", warning=True
+    )
 
 
 def approvals_expire_due() -> int:
@@ -126,14 +106,15 @@ def approval_decide(*, approval: Approval, option: str) -> ApprovalDecision:
             approval.status = Approval.Status.REJECTED
             approval.save(update_fields=["status", "decided_at"])
             _close_record(approval, "rejected by a person")
-            _audit(approval, f"Approval #{approval.pk} rejected: {approval.description}")
+            action_audit(approval, f"Approval #{approval.pk} rejected: {approval.description}")
             return ApprovalDecision("rejected")
         approval.status = Approval.Status.APPROVED
         approval.save(update_fields=["status", "decided_at"])
-        task = _enqueue_approved(approval)  # a ValueError (ServiceError) rolls the approval back
+        # A ValueError (ServiceError) here rolls the approval back.
+        task = action_enqueue(approval_intent(approval), priority=APPROVED_PRIORITY)
         approval.task = task
         approval.save(update_fields=["task"])
-        _audit(
+        action_audit(
             approval,
             f"Approval #{approval.pk} approved: {approval.description} (queued with human provenance)",
         )
@@ -150,75 +131,49 @@ def approval_fail(*, approval: Approval, error: str) -> None:
         record = approval.action_record
         if record is not None and record.status == ActionRecord.Status.PENDING_APPROVAL:
             ledger_failed(record, error=f"approved, but could not be queued: {error}")
-    _audit(approval, f"Approval #{approval.pk} approved but could not be queued: {error}", warning=True)
+    message = f"Approval #{approval.pk} approved but could not be queued: {error}"
+    action_audit(approval, message, warning=True)
 
 
-def _enqueue_approved(approval: Approval) -> Task:
+def approval_intent(approval: Approval) -> ActionIntent:
+    """The very action *approval* was asked for, now with ``human`` provenance.
+
+    An automation's approval re-plans the action its ledger row holds (the ledger moves that row on
+    from ``pending_approval`` exactly once); a chat proposal is a service call answered in its
+    conversation.
+    """
     record = approval.action_record
-    if record is None:  # a chat proposal: a service call answered in its conversation
-        from orchestrator.actions.services import service_enqueue
-
-        return service_enqueue(
-            instance_id=approval.action,
-            inputs=dict(approval.parameters or {}),
+    if record is None:
+        return ActionIntent(
+            kind=ActionKind.SERVICE,
+            name=approval.action,
+            integration_id=approval.integration_id,
+            item=None,
+            rule="chat",
             provenance=Provenance.HUMAN.value,
+            inputs=dict(approval.parameters or {}),
             on_result="chat_reply",
             conversation_id=approval.conversation_id,
-            priority=APPROVED_PRIORITY,
-            approval=approval.pk,
+            approval_id=approval.pk,
         )
-    item = record.item
-    if record.item_id is not None and item is None:
+    if record.item_id is not None and record.item is None:
         raise ApprovalError(409, f"Approval {approval.pk}: its item no longer exists")
     kind, name = kind_of(record.action)
+    if kind is ActionKind.PLATFORM and record.item is None:
+        raise ApprovalError(409, f"Approval {approval.pk}: a platform action needs its item")
     parameters = record.parameters or {}
-    if kind is ActionKind.PLATFORM:
-        return _enqueue_platform_action(approval, record, name, parameters)
-    intent = ActionIntent(
+    return ActionIntent(
         kind=kind,
         name=name,
         integration_id=record.integration_id,
-        item=item,
+        item=record.item,
         rule=record.rule,
         provenance=Provenance.HUMAN.value,
         yolo=record.yolo,
+        argument=parameters.get("argument"),
         inputs=dict(parameters.get("inputs") or {}),
         on_result=parameters.get("on_result"),
         human_log=str(parameters.get("human_log") or ""),
         approval_id=approval.pk,
-    )
-    if kind is ActionKind.SCRIPT:
-        from orchestrator.actions.script_runs import script_enqueue
-
-        return script_enqueue(intent=intent, priority=APPROVED_PRIORITY)
-    from orchestrator.actions.services import intent_enqueue
-
-    return intent_enqueue(intent=intent, priority=APPROVED_PRIORITY)
-
-
-def _enqueue_platform_action(
-    approval: Approval, record: ActionRecord, name: str, parameters: dict[str, object]
-) -> Task:
-    item = record.item
-    if item is None:
-        raise ApprovalError(409, f"Approval {approval.pk}: a platform action needs its item")
-    action = {
-        "kind": ActionKind.PLATFORM.value,
-        "name": name,
-        "argument": parameters.get("argument"),
-        "provenance": Provenance.HUMAN.value,
-        "yolo": record.yolo,
-        "on_blocked": None,
-        "rule": record.rule,
-        "approval": approval.pk,
-    }
-    type_name = item.integration_id.split(".", 1)[0]
-    return enqueue(
-        f"{type_name}.{item.platform}.act",
-        {
-            "integration": item.integration_id,
-            "platform": item.platform,
-            "items": [{"item": item.pk, "actions": [action]}],
-        },
-        priority=APPROVED_PRIORITY,
+        tier=Tier(record.tier),
     )

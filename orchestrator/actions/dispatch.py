@@ -1,21 +1,17 @@
-"""From a planned action to its effect: platform actions in-line, scripts and services as tasks.
+"""From a planned action to its effect, by kind: platform actions in-line, scripts and services as tasks.
 
-The act stage hands every :class:`~orchestrator.rules.evaluate.PlannedAction` payload to
+The act stage hands every :class:`~orchestrator.rules.planned.PlannedAction` to
 :func:`planned_action_dispatch`. Scripts and services are checked here first — already done, not
 allowed, or malformed requests never become tasks — and their own handlers gate them again.
+:func:`action_enqueue` is the one way to queue an action of any kind: the act stage's scripts and
+services, and the actions a person approved (:mod:`orchestrator.actions.approvals`).
 """
 
 from __future__ import annotations
 
 from integrations.base import Tier
-from orchestrator.actions.gate import (
-    ActionResult,
-    Outcome,
-    action_audit,
-    intent_admit,
-    outcome_count,
-)
-from orchestrator.actions.intents import ActionIntent, intent_from_planned
+from orchestrator.actions.gate import ActionResult, Outcome, intent_admit, outcome_count
+from orchestrator.actions.intents import ActionIntent, intent_of
 from orchestrator.actions.ledger import (
     Begin,
     ledger_begin,
@@ -25,37 +21,58 @@ from orchestrator.actions.ledger import (
     ledger_peek,
 )
 from orchestrator.actions.platform_actions import platform_action_run
-from orchestrator.actions.script_runs import script_enqueue
-from orchestrator.actions.services import ServiceError, intent_enqueue, service_check, service_resolve
-from orchestrator.models import ActionRecord, Item, Script, Task
+from orchestrator.actions.script_runs import SCRIPT_PRIORITY, script_enqueue
+from orchestrator.actions.services import (
+    SERVICE_PRIORITY,
+    ServiceError,
+    intent_enqueue,
+    service_check,
+    service_resolve,
+)
+from orchestrator.audit import action_audit
+from orchestrator.models import ActionRecord, Item, Run, Script, Task
 from orchestrator.pipeline.context import StageContext
+from orchestrator.pipeline.next_stage import ACT_PRIORITY, ActEntry, act_enqueue
 from orchestrator.rules.actions import ActionKind, reversible_tier
+from orchestrator.rules.planned import PlannedAction
 from orchestrator.rules.safety import Decision, runtime_decision
 
 
-def planned_action_dispatch(*, ctx: StageContext, item: Item, payload: dict, task: Task) -> ActionResult:
-    intent = intent_from_planned(payload, integration_id=ctx.integration_id, item=item)
-    if payload.get("error"):
-        return _record_failure(intent, str(payload["error"]), task)
+def planned_action_dispatch(
+    *, ctx: StageContext, item: Item, planned: PlannedAction, task: Task
+) -> ActionResult:
+    intent = intent_of(planned, integration_id=ctx.integration_id, item=item)
+    if planned.error:
+        return _record_failure(intent, planned.error, task)
     if intent.kind is ActionKind.PLATFORM:
         return platform_action_run(ctx=ctx, intent=intent, task=task)
     return _queue(intent, task)
 
 
+def action_enqueue(intent: ActionIntent, *, priority: int | None = None, run: Run | None = None) -> Task:
+    """Queue *intent* by its kind: a platform action as an act task for its item, a script as
+    ``script.run``, a service as ``service.<type>.<service>``. Scripts and services are checked
+    first (``ValueError``/``ServiceError`` says what is wrong); every runner gates again. Each
+    kind has its own default priority.
+    """
+    if intent.kind is ActionKind.SCRIPT:
+        return script_enqueue(
+            intent=intent, priority=SCRIPT_PRIORITY if priority is None else priority, run=run
+        )
+    if intent.kind is ActionKind.SERVICE:
+        return intent_enqueue(
+            intent=intent, priority=SERVICE_PRIORITY if priority is None else priority, run=run
+        )
+    if intent.item is None:
+        raise ValueError(f"platform action {intent.name!r} needs its item, which no longer exists")
+    entry: ActEntry = {"item": intent.item.pk, "actions": [intent.to_payload()]}
+    [task] = act_enqueue(intent.item, [entry], run, priority=ACT_PRIORITY if priority is None else priority)
+    return task
+
+
 def _record_failure(intent: ActionIntent, error: str, task: Task) -> ActionResult:
     """A request that cannot run at all (a template failed, unknown service): ledger + audit."""
-    slot = ledger_begin(
-        item=intent.item,
-        integration_id=intent.integration_id,
-        rule=intent.rule,
-        action=intent.action,
-        parameters=intent.parameters,
-        provenance=intent.provenance,
-        yolo=intent.yolo,
-        tier=Tier.IRREVERSIBLE,
-        task=task,
-        key=intent.key(),
-    )
+    slot = ledger_begin(intent, tier=Tier.IRREVERSIBLE, task=task)
     if slot.begin is Begin.SKIP:
         return ActionResult(Outcome.SKIPPED, slot.record.pk)
     ledger_failed(slot.record, error=error)
@@ -107,8 +124,5 @@ def _queue(intent: ActionIntent, task: Task) -> ActionResult:
         admission = intent_admit(intent, tier=tier, task=task)  # records blocked / pending approval
         outcome_count(task.run_id, admission.outcome)
         return ActionResult(admission.outcome, admission.record.pk)
-    if intent.kind is ActionKind.SCRIPT:
-        script_enqueue(intent=intent, run=task.run)
-    else:
-        intent_enqueue(intent=intent, run=task.run)
+    action_enqueue(intent, run=task.run)
     return ActionResult(Outcome.QUEUED, existing.pk if existing else None)

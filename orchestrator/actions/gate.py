@@ -1,8 +1,9 @@
-"""Admitting an action: the ledger first, then the runtime safety gate (SPEC §6 gate 2, §7.4).
+"""Admitting an action: the ledger first, then the runtime safety gate (gate 2 in docs/SAFETY.md).
 
 Every runner — the act stage, the ``script.run`` and ``service.*`` handlers — calls
 :func:`intent_admit` right before an effect, whatever path its task took to get there. It records
-``blocked`` or ``pending_approval`` itself (with the audit entries and the Approval row) and
+``blocked`` or ``pending_approval`` itself (with the audit entries and the Approval row — this
+module creates approvals; :mod:`orchestrator.actions.approvals` answers them) and
 answers whether the runner may go on: :attr:`Outcome.RUN` for a fresh start, or
 :attr:`Outcome.INTERRUPTED` when a worker died while the action was ``started``.
 """
@@ -12,14 +13,18 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from integrations.base import Tier
 from orchestrator.actions.intents import ActionIntent
 from orchestrator.actions.ledger import Begin, ledger_begin, ledger_mark
-from orchestrator.audit import audit
-from orchestrator.models import ActionRecord, Approval, AuditEntry, Task
+from orchestrator.audit import action_audit
+from orchestrator.models import ActionRecord, Approval, Task
+from orchestrator.models.approvals import APPROVAL_TTL
+from orchestrator.rules.actions import ActionKind
 from orchestrator.rules.provenance import Provenance
 from orchestrator.rules.safety import Decision, runtime_decision
-from orchestrator.runs import run_count
+from orchestrator.running.runs import run_count
 
 
 class Outcome(enum.StrEnum):
@@ -91,19 +96,7 @@ def intent_admit(intent: ActionIntent, *, tier: Tier, task: Task | None) -> Admi
     """Record the action as ``started`` if it may run now; otherwise record why it may not."""
     key = approved_key(intent)
     approved = key is not None
-    slot = ledger_begin(
-        item=intent.item,
-        integration_id=intent.integration_id,
-        rule=intent.rule,
-        action=intent.action,
-        parameters=intent.parameters,
-        provenance=Provenance.HUMAN.value if approved else intent.provenance,
-        yolo=intent.yolo,
-        tier=tier,
-        task=task,
-        key=key or intent.key(),
-        approved=approved,
-    )
+    slot = ledger_begin(intent, tier=tier, task=task, key=key, approved=approved)
     if slot.begin is Begin.SKIP:
         return Admission(Outcome.SKIPPED, slot.record)
     provenance = Provenance.HUMAN.value if approved else intent.provenance
@@ -112,15 +105,37 @@ def intent_admit(intent: ActionIntent, *, tier: Tier, task: Task | None) -> Admi
         _block(intent, slot.record, tier)
         return Admission(Outcome.BLOCKED, slot.record, decision)
     if decision is Decision.ASK:
-        from orchestrator.actions.approvals import approval_create
-
         ledger_mark(slot.record, ActionRecord.Status.PENDING_APPROVAL, summary="waiting for approval")
-        approval_create(intent=intent, record=slot.record)
+        _ask(intent, slot.record)
         return Admission(Outcome.ASKED, slot.record, decision)
     if intent.yolo or decision is Decision.ALLOW_WITH_WARNING:
         _warn(intent, tier)  # every !yolo firing is audited, whatever the tier
     outcome = Outcome.INTERRUPTED if slot.begin is Begin.INTERRUPTED else Outcome.RUN
     return Admission(outcome, slot.record, decision)
+
+
+AUTOMATION_OPTIONS = [{"id": "approve", "label": "Approve"}, {"id": "reject", "label": "Reject"}]
+
+
+def _ask(intent: ActionIntent, record: ActionRecord) -> Approval:
+    """A pending approval for an automation's irreversible action (its record is already pending)."""
+    description = f"{intent.describe()} on {intent.where()} ({intent.rule}, {intent.provenance} provenance)"
+    approval = Approval.objects.create(
+        source=Approval.Source.AUTOMATION,
+        action=intent.action,
+        parameters={"argument": intent.argument} if intent.kind is ActionKind.PLATFORM else intent.inputs,
+        description=description,
+        provenance=intent.provenance,
+        integration_id=intent.integration_id,
+        item=intent.item,
+        rule=intent.rule,
+        options=AUTOMATION_OPTIONS,
+        action_record=record,
+        expires_at=timezone.now() + APPROVAL_TTL,
+    )
+    message = f"Approval #{approval.pk} needed: {description} — approve or reject it in the dashboard"
+    action_audit(approval, message)
+    return approval
 
 
 def _context(intent: ActionIntent) -> str:
@@ -150,15 +165,3 @@ def _warn(intent: ActionIntent, tier: Tier) -> None:
             f"and runs on LLM-derived conditions ({_context(intent)})"
         )
     action_audit(intent, message, warning=True)
-
-
-def action_audit(intent: ActionIntent, message: str, *, warning: bool = False) -> None:
-    """An audit entry about this action, carrying its integration, item, action and provenance."""
-    audit(
-        message,
-        level=AuditEntry.Level.WARNING if warning else AuditEntry.Level.INFO,
-        integration_id=intent.integration_id,
-        item_key=intent.item.key if intent.item else "",
-        action=intent.action,
-        provenance=intent.provenance,
-    )

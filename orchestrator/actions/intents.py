@@ -1,10 +1,10 @@
-"""An action someone wants run — from an automation, an approval or chat — in one shape.
+"""An action someone wants run — from an automation, an approval or chat — and where it runs.
 
-Automations hand the act stage :meth:`PlannedAction.as_payload` dicts; script and service tasks
-carry :meth:`ActionIntent.task_payload`. Both become an :class:`ActionIntent`, which knows its
-ledger identity: (item, rule, action, rendered argument or inputs). The rule part is a digest of
-the automation's definition when there is one, so moving a rule in the list does not re-run what
-it already did, while editing it does.
+An :class:`ActionIntent` is a :class:`~orchestrator.rules.planned.PlannedAction` placed on an
+integration and an item. It knows its ledger identity: (item, rule, action, rendered argument or
+inputs). The rule part is a digest of the automation's definition when there is one, so moving a
+rule in the list does not re-run what it already did, while editing it does. Script and service
+tasks carry :meth:`ActionIntent.task_payload` — a planned-action payload plus where it runs.
 """
 
 from __future__ import annotations
@@ -12,15 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from orchestrator.actions.ledger import ledger_key
 from orchestrator.models import Item
 from orchestrator.rules.actions import ActionKind
-from orchestrator.rules.automations import rule_label
+from orchestrator.rules.planned import PlannedAction, PlannedActionPayload
 
 SCRIPT_PREFIX = "script:"
+
+
+def ledger_key(*, item_id: int | None, rule: str, action: str, parameters: Any) -> str:
+    """The action ledger's identity of an action (a row per key: at most once)."""
+    canonical = json.dumps([item_id, rule, action, parameters], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def rule_digest(rule: Any) -> str:
@@ -42,24 +48,15 @@ def kind_of(action: str) -> tuple[ActionKind, str]:
     return ActionKind.PLATFORM, action
 
 
-@dataclass(frozen=True)
-class ActionIntent:
-    kind: ActionKind
-    name: str  # platform action, script name, or canonical service instance id
+@dataclass(frozen=True, kw_only=True)
+class ActionIntent(PlannedAction):
+    """A planned action and where it runs: the integration, the item (none for chat), and for
+    item-less requests an id that keeps two alike requests apart."""
+
     integration_id: str
     item: Item | None
-    rule: str  # for people: "automation #2 ('x')", "chat", "direct"
-    provenance: str
-    yolo: bool = False
-    on_blocked: str | None = None
-    argument: Any = None
-    inputs: dict[str, Any] = field(default_factory=dict)
-    on_result: Any = None
-    human_log: str = ""
-    rule_key: str = ""  # ledger identity of the rule; defaults to the label
     request: str = ""  # makes item-less requests (chat) distinct from each other
     conversation_id: str = ""
-    approval_id: int | None = None
 
     @property
     def action(self) -> str:
@@ -99,25 +96,24 @@ class ActionIntent:
     def where(self) -> str:
         return self.item.key if self.item else (self.integration_id or "no item")
 
-    def task_payload(self) -> dict[str, Any]:
+    def task_payload(self) -> ActionTaskPayload:
         """JSON for a ``script.run`` or ``service.*`` task; :func:`intent_from_task` reads it back."""
         return {
-            "kind": self.kind.value,
-            "name": self.name,
+            **self.to_payload(),
             "integration": self.integration_id,
             "item": self.item.pk if self.item else None,
-            "rule": self.rule,
-            "rule_key": self.rule_key,
-            "provenance": self.provenance,
-            "yolo": self.yolo,
-            "on_blocked": self.on_blocked,
-            "inputs": self.inputs,
-            "on_result": self.on_result,
-            "human_log": self.human_log,
             "request": self.request,
             "conversation_id": self.conversation_id,
-            "approval": self.approval_id,
         }
+
+
+class ActionTaskPayload(PlannedActionPayload):
+    """A script or service task's payload: the planned action and where it runs."""
+
+    integration: str
+    item: int | None
+    request: str
+    conversation_id: str
 
 
 def with_request_id(intent: ActionIntent) -> ActionIntent:
@@ -127,48 +123,32 @@ def with_request_id(intent: ActionIntent) -> ActionIntent:
     return replace(intent, request=uuid.uuid4().hex)
 
 
-def intent_from_planned(payload: dict[str, Any], *, integration_id: str, item: Item) -> ActionIntent:
-    """An act-stage action: a :class:`PlannedAction` payload (plus ``rule_key``/``approval``)."""
-    rule = payload.get("rule") or rule_label(
-        int(payload.get("rule_index") or 0), payload.get("rule_name") or ""
-    )
-    inputs = payload.get("inputs")
+def intent_of(
+    planned: PlannedAction,
+    *,
+    integration_id: str,
+    item: Item | None,
+    request: str = "",
+    conversation_id: str = "",
+) -> ActionIntent:
+    """*planned* on *integration_id* and *item*."""
+    planned_fields = {f.name: getattr(planned, f.name) for f in fields(PlannedAction)}
     return ActionIntent(
-        kind=ActionKind(payload.get("kind", ActionKind.PLATFORM.value)),
-        name=str(payload["name"]),
+        **planned_fields,
         integration_id=integration_id,
         item=item,
-        rule=rule,
-        provenance=str(payload.get("provenance") or "unknown"),
-        yolo=payload.get("yolo") is True,
-        on_blocked=payload.get("on_blocked"),
-        argument=payload.get("argument"),
-        inputs=inputs if isinstance(inputs, dict) else {},
-        on_result=payload.get("on_result"),
-        human_log=str(payload.get("human_log") or ""),
-        rule_key=str(payload.get("rule_key") or ""),
-        approval_id=payload.get("approval"),
+        request=request,
+        conversation_id=conversation_id,
     )
 
 
-def intent_from_task(payload: dict[str, Any]) -> ActionIntent:
+def intent_from_task(payload: Mapping[str, Any]) -> ActionIntent:
     """A script or service task's intent. Missing provenance counts as ``unknown`` (untrusted)."""
     item = Item.objects.filter(pk=payload["item"]).first() if payload.get("item") else None
-    inputs = payload.get("inputs")
-    return ActionIntent(
-        kind=ActionKind(payload["kind"]),
-        name=str(payload["name"]),
+    return intent_of(
+        PlannedAction.from_payload(payload),
         integration_id=str(payload.get("integration") or (item.integration_id if item else "")),
         item=item,
-        rule=str(payload.get("rule") or "direct"),
-        provenance=str(payload.get("provenance") or "unknown"),
-        yolo=payload.get("yolo") is True,
-        on_blocked=payload.get("on_blocked"),
-        inputs=inputs if isinstance(inputs, dict) else {},
-        on_result=payload.get("on_result"),
-        human_log=str(payload.get("human_log") or ""),
-        rule_key=str(payload.get("rule_key") or ""),
         request=str(payload.get("request") or ""),
         conversation_id=str(payload.get("conversation_id") or ""),
-        approval_id=payload.get("approval"),
     )

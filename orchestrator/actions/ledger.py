@@ -1,4 +1,4 @@
-"""The action ledger (SPEC §7.4): at-most-once for irreversible effects, exactly-once for done ones.
+"""The action ledger: at-most-once for irreversible effects, exactly-once for done ones.
 
 Every action is keyed by (item, rule, action, rendered parameters). A runner calls
 :func:`ledger_begin` *before* executing: it records ``started`` (or says not to run), and on a
@@ -10,17 +10,19 @@ actions are then reconciled against the source; irreversible ones are never re-r
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import Tier
-from orchestrator.audit import audit
-from orchestrator.models import ActionRecord, AuditEntry, Item, Task
+from orchestrator.audit import action_audit
+from orchestrator.models import ActionRecord, Task
+from orchestrator.rules.provenance import Provenance
+
+if TYPE_CHECKING:
+    from orchestrator.actions.intents import ActionIntent
 
 OUTCOME_UNKNOWN = "outcome unknown (worker died during execution) — check and re-run by hand"
 
@@ -37,44 +39,26 @@ class LedgerSlot:
     begin: Begin
 
 
-def ledger_key(*, item_id: int | None, rule: str, action: str, parameters: Any) -> str:
-    canonical = json.dumps([item_id, rule, action, parameters], sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def ledger_begin(
-    *,
-    item: Item | None,
-    integration_id: str,
-    rule: str,
-    action: str,
-    parameters: Any,
-    provenance: str,
-    yolo: bool,
-    tier: Tier,
-    task: Task | None,
-    key: str | None = None,
-    approved: bool = False,
+    intent: ActionIntent, *, tier: Tier, task: Task | None, key: str | None = None, approved: bool = False
 ) -> LedgerSlot:
-    """Record that an action is about to run, or say why it must not (see :class:`Begin`).
+    """Record that *intent* is about to run, or say why it must not (see :class:`Begin`).
 
-    *key* overrides the computed ledger key (a runner that keys on fewer fields than it stores, or
-    an approved action naming the record it was approved from). *approved* lets a person's approval
-    move a ``pending_approval`` record on to ``started`` with ``human`` provenance.
+    *key* overrides the intent's own ledger key (an approved action names the record it was
+    approved from). *approved* lets a person's approval move a ``pending_approval`` record on to
+    ``started``; the record then carries ``human`` provenance.
     """
-    if key is None:
-        key = ledger_key(item_id=item.pk if item else None, rule=rule, action=action, parameters=parameters)
     with transaction.atomic():
         record, created = ActionRecord.objects.select_for_update().get_or_create(
-            ledger_key=key,
+            ledger_key=key or intent.key(),
             defaults={
-                "item": item,
-                "integration_id": integration_id,
-                "rule": rule,
-                "action": action,
-                "parameters": parameters,
-                "provenance": provenance,
-                "yolo": yolo,
+                "item": intent.item,
+                "integration_id": intent.integration_id,
+                "rule": intent.rule,
+                "action": intent.action,
+                "parameters": intent.parameters,
+                "provenance": Provenance.HUMAN.value if approved else intent.provenance,
+                "yolo": intent.yolo,
                 "tier": tier.value,
                 "task": task,
             },
@@ -87,7 +71,7 @@ def ledger_begin(
             return LedgerSlot(record, Begin.INTERRUPTED)
         if record.status == ActionRecord.Status.PENDING_APPROVAL and approved:
             record.status = ActionRecord.Status.STARTED
-            record.provenance = "human"
+            record.provenance = Provenance.HUMAN.value
             record.task = task
             record.save(update_fields=["status", "provenance", "task", "updated_at"])
             return LedgerSlot(record, Begin.RUN)
@@ -137,14 +121,8 @@ def ledger_failed(record: ActionRecord, *, error: str) -> None:
 
 def ledger_outcome_unknown(record: ActionRecord) -> None:
     ledger_failed(record, error=OUTCOME_UNKNOWN)
-    audit(
-        f"{record.action} on {record.item.key if record.item else record.integration_id}: {OUTCOME_UNKNOWN}",
-        level=AuditEntry.Level.WARNING,
-        integration_id=record.integration_id,
-        item_key=record.item.key if record.item else "",
-        action=record.action,
-        provenance=record.provenance,
-    )
+    where = record.item.key if record.item else record.integration_id
+    action_audit(record, f"{record.action} on {where}: {OUTCOME_UNKNOWN}", warning=True)
 
 
 def ledger_mark(record: ActionRecord, status: str, *, summary: str = "") -> None:

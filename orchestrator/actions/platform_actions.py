@@ -3,15 +3,18 @@
 On a retry after a worker died mid-action (the ledger row still ``started``), a soft-reversible
 action is reconciled against the source when the platform declares ``reconcile`` — completed if
 it already happened, redone otherwise; anything harder is never re-run but recorded as "outcome
-unknown" (SPEC §7.4).
+unknown" (docs/SAFETY.md).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from integrations.base import ActionSpec, Tier
-from orchestrator.actions.gate import ActionResult, Outcome, action_audit, intent_admit, outcome_count
+from orchestrator.actions.gate import ActionResult, Outcome, intent_admit, outcome_count
 from orchestrator.actions.intents import ActionIntent
 from orchestrator.actions.ledger import ledger_done, ledger_failed, ledger_outcome_unknown
+from orchestrator.audit import action_audit
 from orchestrator.models import ActionRecord, Task
 from orchestrator.pipeline.context import StageContext
 from orchestrator.queue.execution import is_permanent
@@ -35,7 +38,7 @@ def _fail(intent: ActionIntent, record: ActionRecord, task: Task, error: str, *,
     return ActionResult(Outcome.FAILED, record.pk, retry=not final)
 
 
-def _reconciled(ctx: StageContext, spec: ActionSpec, intent: ActionIntent, snapshot: dict) -> bool:
+def _reconciled(ctx: StageContext, spec: ActionSpec, intent: ActionIntent, snapshot: dict[str, Any]) -> bool:
     return spec.reconcile is not None and spec.reconcile(ctx, snapshot, intent.argument) is True
 
 

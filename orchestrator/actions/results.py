@@ -46,10 +46,6 @@ def result_route_register(name: str, route: ResultRoute) -> None:
     _routes[name] = route
 
 
-def result_route_unregister(name: str) -> None:
-    _routes.pop(name, None)
-
-
 def _note(result: ServiceResult, folder: str) -> dict[str, Any]:
     metadata = {"service": result.instance_id, "inputs": result.inputs}
     if result.task is not None:

@@ -1,4 +1,4 @@
-"""The ``script.run`` task (SPEC §7.1): gate, ledger, run the configured Script, report.
+"""The ``script.run`` task: gate, ledger, run the configured Script, report.
 
 Only the script's declared inputs reach it (as ``STEWARD_INPUT_<NAME>``). Lines written with
 ``log_human`` go to the audit log, ``log_info``/``log_warn`` to the operational log; with
@@ -13,10 +13,11 @@ from typing import Any
 
 from django.conf import settings
 
-from orchestrator.actions.gate import ActionRefused, Outcome, action_audit, intent_admit, outcome_count
+from orchestrator.actions.gate import ActionRefused, Outcome, intent_admit, outcome_count
 from orchestrator.actions.intents import ActionIntent, intent_from_task
 from orchestrator.actions.ledger import ledger_done, ledger_failed, ledger_outcome_unknown
 from orchestrator.actions.scripts import ScriptRun, run_script
+from orchestrator.audit import action_audit
 from orchestrator.models import Run, Script, Task
 from orchestrator.queue import enqueue, task_handler
 from orchestrator.rules.actions import reversible_tier

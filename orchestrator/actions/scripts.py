@@ -1,4 +1,4 @@
-"""Running a configured Script (SPEC §7.1): bash, a temp dir, a minimal environment, a hard timeout.
+"""Running a configured Script: bash, a temp dir, a minimal environment, a hard timeout.
 
 The server's environment holds secrets, so a script sees only PATH, HOME, LANG and its declared
 inputs — as ``STEWARD_INPUT_<NAME>`` and the reference's ``ASSISTANT_INPUT_<NAME>``. The helpers

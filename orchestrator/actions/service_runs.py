@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations import registry
-from orchestrator.actions.gate import ActionRefused, Outcome, action_audit, intent_admit, outcome_count
+from orchestrator.actions.gate import ActionRefused, Outcome, intent_admit, outcome_count
 from orchestrator.actions.intents import ActionIntent, intent_from_task
 from orchestrator.actions.ledger import ledger_done, ledger_failed, ledger_outcome_unknown
 from orchestrator.actions.results import ServiceResult, result_deliver, result_failure_notify
@@ -16,6 +16,7 @@ from orchestrator.actions.services import (
     service_problems,
     service_resolve,
 )
+from orchestrator.audit import action_audit
 from orchestrator.models import ActionRecord, Task
 from orchestrator.queue.execution import is_permanent
 from orchestrator.queue.handlers import HandlerSpec, add_resolver
@@ -41,22 +42,28 @@ def audit_line(intent: ActionIntent, resolved: ResolvedService) -> str:
     return f"Ran {resolved.instance_id}"
 
 
+def _result(
+    intent: ActionIntent, task: Task, *, title: str, text: str = "", error: str = "", instance_id: str = ""
+) -> ServiceResult:
+    """The call's outcome for result routing: ``text`` when it ran, ``error`` when it did not."""
+    return ServiceResult(
+        instance_id=instance_id or intent.name,
+        title=title,
+        text=text,
+        ok=not error,
+        error=error,
+        inputs=intent.inputs,
+        item=intent.item,
+        conversation_id=intent.conversation_id,
+        task=task,
+        integration_id=intent.integration_id,
+    )
+
+
 def _failed(intent: ActionIntent, task: Task, title: str, error: str) -> None:
     action_audit(intent, f"Failed {intent.describe()} on {intent.where()}: {error}", warning=True)
     outcome_count(task.run_id, Outcome.FAILED)
-    result_failure_notify(
-        ServiceResult(
-            instance_id=intent.name,
-            title=title,
-            ok=False,
-            error=error,
-            inputs=intent.inputs,
-            item=intent.item,
-            conversation_id=intent.conversation_id,
-            task=task,
-            integration_id=intent.integration_id,
-        )
-    )
+    result_failure_notify(_result(intent, task, title=title, error=error))
 
 
 def service_task(task: Task) -> dict[str, Any]:
@@ -112,16 +119,7 @@ def _done(
     """Audit a successful call and deliver its result; a delivery failure is reported, not retried."""
     action_audit(intent, f"{title} ({intent.describe()}, {intent.rule}, {record.provenance} provenance)")
     outcome_count(task.run_id, Outcome.DONE)
-    result = ServiceResult(
-        instance_id=resolved.instance_id,
-        title=title,
-        text=text,
-        inputs=intent.inputs,
-        item=intent.item,
-        conversation_id=intent.conversation_id,
-        task=task,
-        integration_id=intent.integration_id,
-    )
+    result = _result(intent, task, title=title, text=text, instance_id=resolved.instance_id)
     try:
         routes = result_deliver(result, intent.on_result)
     except Exception as exc:  # the call is done and recorded; losing only its delivery is reported

@@ -1,4 +1,4 @@
-"""Services (SPEC §7.2): resolving an instance id, checking inputs, queueing the call.
+"""Services: resolving an instance id, checking inputs, queueing the call (docs/INTEGRATIONS.md).
 
 A *service instance id* is ``<integration id>.<service>`` (``dummy.one.echo``); ``<type>.<service>``
 (``dummy.echo``) is accepted when exactly one enabled integration of that type exists. Inputs are
@@ -121,8 +121,13 @@ def intent_enqueue(*, intent: ActionIntent, priority: int = SERVICE_PRIORITY, ru
     """Check and queue a service call described by *intent* (its name may be a short id)."""
     resolved = service_resolve(intent.name)
     service_check(resolved, intent.inputs, intent.on_result)
-    intent = with_request_id(replace(intent, name=resolved.instance_id))
-    return enqueue(resolved.task_type, intent.task_payload(), priority=priority, run=run)
+    intent = replace(
+        intent,
+        name=resolved.instance_id,
+        integration_id=intent.integration_id or resolved.integration.integration_id,
+        tier=resolved.tier,
+    )
+    return enqueue(resolved.task_type, with_request_id(intent).task_payload(), priority=priority, run=run)
 
 
 def service_enqueue(
@@ -150,7 +155,7 @@ def service_enqueue(
     intent = ActionIntent(
         kind=ActionKind.SERVICE,
         name=instance_id,
-        integration_id="",
+        integration_id=item.integration_id if item else "",
         item=item,
         rule=rule or ("chat" if conversation_id else "direct"),
         provenance=provenance,
@@ -160,9 +165,5 @@ def service_enqueue(
         human_log=human_log,
         conversation_id=conversation_id,
         approval_id=approval,
-    )
-    resolved = service_resolve(instance_id)
-    intent = replace(
-        intent, integration_id=item.integration_id if item else resolved.integration.integration_id
     )
     return intent_enqueue(intent=intent, priority=priority, run=run)

@@ -11,16 +11,12 @@ from orchestrator.actions.intents import kind_of
 from orchestrator.audit import audit
 from orchestrator.models import ActionRecord, Integration
 from orchestrator.pipeline.context import stage_context
+from orchestrator.refusals import Refusal
 from orchestrator.rules.actions import ActionKind
 
 
-class UndoError(Exception):
+class UndoError(Refusal):
     """Undo refused or failed; ``status`` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def _refusal(record: ActionRecord) -> str | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from orchestrator.admin import config, integrations, pipeline, queue, tokens
+from orchestrator.admin import config, integrations, llm, pipeline, queue, tokens
 
-__all__ = ["config", "integrations", "pipeline", "queue", "tokens"]
+__all__ = ["config", "integrations", "llm", "pipeline", "queue", "tokens"]
 
 admin.site.site_header = "Steward"
 admin.site.site_title = "Steward admin"

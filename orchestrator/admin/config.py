@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from orchestrator.admin.forms import LLMProfileForm, StructuredTextField
-from orchestrator.admin.notices import off_machine_warning
+from orchestrator.admin.notices import NoticesAdmin, off_machine_warning
 from orchestrator.admin.singletons import SingletonAdmin
 from orchestrator.models import ChatSettings, LLMProfile, MirrorDirectories, Script
+
+_M = TypeVar("_M", bound=models.Model)
 
 STRUCTURED_TEXT: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.JSONField: {"form_class": StructuredTextField}
@@ -20,7 +22,7 @@ STRUCTURED_TEXT: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 
 
 @admin.register(LLMProfile)
-class LLMProfileAdmin(admin.ModelAdmin):
+class LLMProfileAdmin(NoticesAdmin[LLMProfile]):
     form = LLMProfileForm
     list_display = ("name", "backend", "base_url", "model", "stays_local")
     fieldsets = (
@@ -41,28 +43,18 @@ class LLMProfileAdmin(admin.ModelAdmin):
     def stays_local(self, obj: LLMProfile) -> bool:
         return not obj.sends_data_off_machine
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method == "GET":
-            profile = self.get_object(request, object_id)
-            warning = off_machine_warning(profile) if profile is not None else None
-            if warning:
-                messages.warning(request, warning)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def save_model(self, request: HttpRequest, obj: LLMProfile, form: ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+    def object_notices(self, obj: LLMProfile) -> tuple[list[str], list[str]]:
         warning = off_machine_warning(obj)
-        if warning:
-            messages.warning(request, warning)
+        return ([warning] if warning else []), []
+
+    def save_model(
+        self, request: HttpRequest, obj: LLMProfile, form: ModelForm[LLMProfile], change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        self.show_notices(request, obj)
 
 
-class SuperuserOnlyAdmin(admin.ModelAdmin):
+class SuperuserOnlyAdmin(admin.ModelAdmin[_M]):
     """Everything about these rows is superuser-only, whatever permissions a staff user holds."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -82,8 +74,8 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Script)
-class ScriptAdmin(SuperuserOnlyAdmin):
-    """Scripts run shell code on this machine, so only superusers see or edit them (SPEC §14)."""
+class ScriptAdmin(SuperuserOnlyAdmin[Script]):
+    """Scripts run shell code on this machine, so only superusers see or edit them (docs/SECURITY.md)."""
 
     list_display = ("name", "description", "reversible", "timeout")
     search_fields = ("name", "description")

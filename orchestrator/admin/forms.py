@@ -130,7 +130,7 @@ class StrayErrorsMixin:
         super().add_error(field, error)  # type: ignore[misc]
 
 
-class LLMProfileForm(forms.ModelForm):
+class LLMProfileForm(forms.ModelForm[LLMProfile]):
     token = secret_input("Token")
     token_clear = clear_checkbox("the stored token")
 
@@ -168,7 +168,7 @@ class LLMProfileForm(forms.ModelForm):
         return cleaned
 
 
-class IntegrationForm(StrayErrorsMixin, forms.ModelForm):
+class IntegrationForm(StrayErrorsMixin, forms.ModelForm[Integration]):
     """The integration form; :func:`integration_form_for` adds one password box per secret field."""
 
     secret_names: ClassVar[tuple[str, ...]] = ()
@@ -238,7 +238,7 @@ def integration_form_for(
     return type("IntegrationForm", (IntegrationForm,), attrs)
 
 
-class PlatformConfigForm(StrayErrorsMixin, forms.ModelForm):
+class PlatformConfigForm(StrayErrorsMixin, forms.ModelForm[PlatformConfig]):
     """A platform inline; ``platform_names`` (set per integration type) turns the name into a choice."""
 
     platform_names: ClassVar[tuple[str, ...]] = ()
@@ -271,7 +271,7 @@ def platform_form_for(platform_names: Iterable[str]) -> type[PlatformConfigForm]
     return type("PlatformConfigForm", (PlatformConfigForm,), {"platform_names": tuple(platform_names)})
 
 
-class ApiTokenAddForm(forms.ModelForm):
+class ApiTokenAddForm(forms.ModelForm[ApiToken]):
     """Creating a token asks only for its name; the value is generated and shown once."""
 
     class Meta:

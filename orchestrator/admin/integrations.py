@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from integrations import registry
 from orchestrator.admin.forms import CLEAR_SUFFIX, SECRET_PREFIX, integration_form_for, platform_form_for
-from orchestrator.admin.notices import automation_messages
-from orchestrator.integration_config import integration_deleted, integration_saved
+from orchestrator.admin.notices import NoticesAdmin, automation_messages
 from orchestrator.models import Integration, PlatformConfig
-from orchestrator.scheduling import schedule_name
+from orchestrator.running.config import integration_deleted, integration_saved
+from orchestrator.running.schedules import schedule_name
 
 NEXT_RUN_FORMAT = "%Y-%m-%d %H:%M %Z"
 
@@ -35,13 +35,13 @@ def _secret_names(obj: Integration | None) -> tuple[list[str], dict[str, list[st
     return sorted(used_by), dict(used_by)
 
 
-class PlatformConfigInline(admin.StackedInline):
+class PlatformConfigInline(admin.StackedInline[PlatformConfig, Integration]):
     model = PlatformConfig
     extra = 1
 
     def get_formset(
         self, request: HttpRequest, obj: Integration | None = None, **kwargs: Any
-    ) -> type[BaseInlineFormSet]:
+    ) -> type[BaseInlineFormSet[PlatformConfig, Integration, ModelForm[PlatformConfig]]]:
         names: list[str] = []
         if obj is not None and obj.type in registry.type_names():
             names = sorted(registry.get(obj.type).platforms)
@@ -56,7 +56,7 @@ class PlatformConfigInline(admin.StackedInline):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(NoticesAdmin[Integration]):
     inlines = [PlatformConfigInline]
     list_display = ("integration_id", "enabled", "schedule", "platform_list", "llm")
     list_filter = ("type", "enabled")
@@ -86,7 +86,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     def get_form(
         self, request: HttpRequest, obj: Integration | None = None, change: bool = False, **kwargs: Any
-    ) -> type[ModelForm]:
+    ) -> type[ModelForm[Integration]]:
         names, used_by = _secret_names(obj)
         kwargs["form"] = integration_form_for(names, used_by)
         return super().get_form(request, obj, change, **kwargs)
@@ -119,37 +119,19 @@ class IntegrationAdmin(admin.ModelAdmin):
             ),
         )
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        if request.method == "GET":
-            integration = self.get_object(request, object_id)
-            if integration is not None:
-                self._automation_messages(request, integration)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    @staticmethod
-    def _automation_messages(request: HttpRequest, integration: Integration) -> None:
-        warnings, notices = automation_messages(integration)
-        for warning in warnings:
-            messages.warning(request, warning)
-        for notice in notices:
-            messages.info(request, notice)
+    def object_notices(self, obj: Integration) -> tuple[list[str], list[str]]:
+        return automation_messages(obj)
 
     def save_related(
         self,
         request: HttpRequest,
-        form: ModelForm,
-        formsets: list[BaseInlineFormSet],
+        form: ModelForm[Integration],
+        formsets: list[BaseInlineFormSet[PlatformConfig, Integration, ModelForm[PlatformConfig]]],
         change: bool,
     ) -> None:
         super().save_related(request, form, formsets, change)
         integration_saved(integration=form.instance)
-        self._automation_messages(request, form.instance)
+        self.show_notices(request, form.instance)
 
     def delete_model(self, request: HttpRequest, obj: Integration) -> None:
         super().delete_model(request, obj)

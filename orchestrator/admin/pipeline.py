@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.safestring import SafeString
 
-from orchestrator.admin.readonly import ReadOnlyAdmin, preformatted
+from orchestrator.admin.readonly import ReadOnlyAdmin, preformatted_view
 from orchestrator.models import Item, Run
 
 
 @admin.register(Run)
-class RunAdmin(ReadOnlyAdmin):
+class RunAdmin(ReadOnlyAdmin[Run]):
     list_display = (
         "id",
         "integration_id",
@@ -29,7 +28,7 @@ class RunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(ReadOnlyAdmin):
+class ItemAdmin(ReadOnlyAdmin[Item]):
     list_display = ("key", "integration_id", "platform", "status", "low_trust", "last_seen")
     list_filter = ("status", "integration_id", "platform", "low_trust")
     search_fields = ("key",)
@@ -41,18 +40,8 @@ class ItemAdmin(ReadOnlyAdmin):
         ("Classification", {"fields": ("classification_view", "classified_by_view")}),
     )
 
-    @admin.display(description="fields")
-    def fields_view(self, obj: Item) -> SafeString | str:
-        return preformatted(obj.fields)
+    fields_view = preformatted_view("fields")
+    snapshot_view = preformatted_view("snapshot")
 
-    @admin.display(description="snapshot")
-    def snapshot_view(self, obj: Item) -> SafeString | str:
-        return preformatted(obj.snapshot)
-
-    @admin.display(description="classification")
-    def classification_view(self, obj: Item) -> SafeString | str:
-        return preformatted(obj.classification)
-
-    @admin.display(description="classified by")
-    def classified_by_view(self, obj: Item) -> SafeString | str:
-        return preformatted(obj.classified_by)
+    classification_view = preformatted_view("classification")
+    classified_by_view = preformatted_view("classified_by")

@@ -5,16 +5,15 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.safestring import SafeString
 
-from orchestrator.admin.readonly import ReadOnlyAdmin, preformatted
+from orchestrator.admin.readonly import ReadOnlyAdmin, preformatted_view
 from orchestrator.admin.singletons import SingletonAdmin
 from orchestrator.models import QueuePolicy, QueueSettings, Task, WorkerHeartbeat
 from orchestrator.queue.deadletter import NotRerunnable, task_rerun
 
 
 @admin.register(Task)
-class TaskAdmin(ReadOnlyAdmin):
+class TaskAdmin(ReadOnlyAdmin[Task]):
     list_display = ("short_uid", "type", "status", "priority", "attempts", "created_at", "finished_at")
     list_filter = ("status", "type", "priority")
     search_fields = ("uid", "type")
@@ -34,21 +33,11 @@ class TaskAdmin(ReadOnlyAdmin):
     def short_uid(self, obj: Task) -> str:
         return obj.uid[:12]
 
-    @admin.display(description="payload")
-    def payload_view(self, obj: Task) -> SafeString | str:
-        return preformatted(obj.payload)
+    payload_view = preformatted_view("payload")
+    result_view = preformatted_view("result")
 
-    @admin.display(description="result")
-    def result_view(self, obj: Task) -> SafeString | str:
-        return preformatted(obj.result)
-
-    @admin.display(description="error")
-    def error_view(self, obj: Task) -> SafeString | str:
-        return preformatted(obj.error)
-
-    @admin.display(description="traceback")
-    def traceback_view(self, obj: Task) -> SafeString | str:
-        return preformatted(obj.traceback)
+    error_view = preformatted_view("error")
+    traceback_view = preformatted_view("traceback")
 
     def has_rerun_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("orchestrator.change_task")
@@ -69,7 +58,7 @@ class TaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+class WorkerHeartbeatAdmin(ReadOnlyAdmin[WorkerHeartbeat]):
     list_display = ("cluster", "host", "pid", "last_seen")
     list_filter = ("cluster",)
 
@@ -80,6 +69,6 @@ class QueueSettingsAdmin(SingletonAdmin):
 
 
 @admin.register(QueuePolicy)
-class QueuePolicyAdmin(admin.ModelAdmin):
+class QueuePolicyAdmin(admin.ModelAdmin[QueuePolicy]):
     list_display = ("task_type", "deduplicate_pending", "rate_limit_max", "rate_limit_per")
     search_fields = ("task_type",)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 
-class SingletonAdmin(admin.ModelAdmin):
+class SingletonAdmin(admin.ModelAdmin[Any]):  # Any: every singleton model, each with load()
     """The model's ``load()`` row is the only one: no second add, no delete, the list is that row."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

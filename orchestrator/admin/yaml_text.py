@@ -1,7 +1,7 @@
 """Structured values (settings, classifications, automations) as text a person edits: YAML or JSON.
 
 Parsing returns plain JSON-compatible data or raises :class:`TextParseError` naming the line and
-column. ``!yolo <action>`` becomes ``{"yolo": <action>}`` (the JSON spelling of SPEC §6) and is written
+column. ``!yolo <action>`` becomes ``{"yolo": <action>}`` (the JSON spelling of the YAML tag) and is written
 back as ``!yolo``, so a person sees what they typed.
 """
 

@@ -1,4 +1,4 @@
-"""``/api/approvals``: pending actions a person approves or rejects (SPEC §2.4).
+"""``/api/approvals``: pending actions a person approves or rejects (docs/API.md, docs/SAFETY.md).
 
 Approvals from ``on_blocked: ask`` automations and from chat proposals share this model. Expiry
 is checked on every access, recorded and audited.

@@ -1,4 +1,4 @@
-"""``/integrations``: list integrations and trigger runs (SPEC §2.1, seed/api.md)."""
+"""``/integrations``: list integrations and trigger runs (docs/API.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 
 from integrations import registry
 from orchestrator.models import Integration
-from orchestrator.triggers import TriggerError, integration_trigger
+from orchestrator.running.triggers import TriggerError, integration_trigger
 
 router = Router(tags=["integrations"])
 

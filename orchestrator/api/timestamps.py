@@ -1,4 +1,4 @@
-"""Wire timestamps: ISO-8601 UTC with microseconds and ``+00:00`` (SPEC §2.2)."""
+"""Wire timestamps: ISO-8601 UTC with microseconds and ``+00:00`` (docs/API.md)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,18 @@ from datetime import datetime
 from orchestrator.models.audit import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+# What the hash covers, in order: every field of an entry but its own hash.
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "level",
+    "message",
+    "integration_id",
+    "item_key",
+    "action",
+    "provenance",
+    "prev_hash",
+)
 
 
 def entry_hash(
@@ -33,17 +45,7 @@ def entry_hash(
 
 
 def hash_of(entry: AuditEntry) -> str:
-    return entry_hash(
-        seq=entry.seq,
-        at=entry.at,
-        level=entry.level,
-        message=entry.message,
-        integration_id=entry.integration_id,
-        item_key=entry.item_key,
-        action=entry.action,
-        provenance=entry.provenance,
-        prev_hash=entry.prev_hash,
-    )
+    return entry_hash(**{name: getattr(entry, name) for name in HASHED_FIELDS})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Reading and writing the reference YAML configuration (SPEC Appendix A).
+"""Reading and writing the reference YAML configuration (docs/CONFIG.md).
 
 ``importing.config_import`` puts a parsed document into the database (atomic, idempotent);
 ``exporting.config_export`` writes the database back in the same format; ``yaml_format`` is the

@@ -1,4 +1,4 @@
-"""``config_export``: the database as the reference YAML configuration (SPEC Appendix A).
+"""``config_export``: the database as the reference YAML configuration (docs/CONFIG.md).
 
 Secrets are written as ``!secret <name>`` references with stable generated names
 (``llm_<name>_token``, ``<type>_<name>_<field>``) and never as values; the matching secrets template

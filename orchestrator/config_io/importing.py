@@ -1,4 +1,4 @@
-"""``config_import``: the reference YAML configuration (SPEC Appendix A) into the database.
+"""``config_import``: the reference YAML configuration (docs/CONFIG.md) into the database.
 
 Import is atomic (one transaction; any problem rolls everything back) and idempotent (update or
 create by id: LLM name, integration ``type.name``, platform name, script name, queue policy

@@ -15,10 +15,10 @@ from integrations import registry
 from integrations.base import IntegrationType, PlatformSpec
 from orchestrator.config_io.document import Kind, child, item
 from orchestrator.config_io.import_run import ImportRun, fill, save_validated, tracked_values
-from orchestrator.integration_config import integration_saved
 from orchestrator.models import Integration, PlatformConfig
 from orchestrator.rules.automations import AUTOMATION_KEYS
 from orchestrator.rules.classifications import CLASSIFICATION_KEYS
+from orchestrator.running.config import integration_saved
 
 INTEGRATION_KEYS: dict[str, Kind] = {
     "type": str,

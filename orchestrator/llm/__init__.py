@@ -1,4 +1,4 @@
-"""The LLM layer (SPEC §8): the model only classifies, and its output is never trusted.
+"""The LLM layer (docs/LLM.md): the model only classifies, and its output is never trusted.
 
 Entry points: :func:`classify` (external content in, a schema-valid dict out) and :func:`chat`
 (plain text, or a schema-valid dict). External text goes through :func:`frame`/:func:`prepare`.

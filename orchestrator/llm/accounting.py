@@ -1,4 +1,4 @@
-"""Per-call accounting (SPEC §8): profile, model, tokens, latency and outcome of every LLM call."""
+"""Per-call accounting (docs/LLM.md): profile, model, tokens, latency and outcome of every LLM call."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One LLM call end to end: profile → slot → backend → validation → accounting (SPEC §8)."""
+"""One LLM call end to end: profile → slot → backend → validation → accounting (docs/LLM.md)."""
 
 from __future__ import annotations
 

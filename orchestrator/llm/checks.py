@@ -1,10 +1,13 @@
-"""``doctor`` checks for every LLM profile: reachable, honouring structured output, and how fast."""
+"""``doctor`` checks for every LLM profile: reachable, honouring structured output, and how fast.
+
+Registered as the ``llm`` check by :mod:`orchestrator.checks`.
+"""
 
 from __future__ import annotations
 
 import copy
 
-from orchestrator.checks import CheckResult, doctor_check
+from orchestrator.checks import CheckResult
 from orchestrator.llm.accounting import CallRecord
 from orchestrator.llm.calls import run_call
 from orchestrator.llm.errors import LLMError, LLMUnavailable, StructuredOutputError
@@ -80,7 +83,6 @@ def check_profile(profile: LLMProfile) -> list[CheckResult]:
     return results
 
 
-@doctor_check("llm")
 def check_llm_profiles() -> list[CheckResult]:
     profiles = list(LLMProfile.objects.all())
     if not profiles:

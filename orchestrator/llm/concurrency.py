@@ -1,4 +1,4 @@
-"""``max_concurrency`` per LLM profile, across every worker process (SPEC §8).
+"""``max_concurrency`` per LLM profile, across every worker process (docs/LLM.md).
 
 Slots are rows in :class:`~orchestrator.models.LLMLease`. A caller first announces itself with a
 ``waiting`` row, then takes a slot (``holding``) when fewer than the limit are held and no better

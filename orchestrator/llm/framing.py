@@ -1,4 +1,4 @@
-"""Untrusted-content framing (SPEC §8): external text reaches the model only as marked data.
+"""Untrusted-content framing (docs/LLM.md): external text reaches the model only as marked data.
 
 Every prompt that carries external text (email, PR/issue bodies, titles, names, labels) frames it
 with :func:`frame`: each field sits between ``BEGIN UNTRUSTED <salt>`` and ``END UNTRUSTED <salt>``

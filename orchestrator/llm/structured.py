@@ -1,4 +1,4 @@
-"""Zero trust in LLM output (SPEC §8): parse, validate with jsonschema, retry with feedback.
+"""Zero trust in LLM output (docs/LLM.md): parse, validate with jsonschema, retry with feedback.
 
 A reply is accepted only when it parses as JSON and validates against the request's schema. Up to
 :data:`MAX_ATTEMPTS` attempts are made; each retry tells the model what was wrong with its last

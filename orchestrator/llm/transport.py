@@ -1,4 +1,4 @@
-"""HTTP to a model server: per-request timeout, overall deadline, bounded backoff (SPEC §8).
+"""HTTP to a model server: per-request timeout, overall deadline, bounded backoff (docs/LLM.md).
 
 Connection errors, timeouts, 429 and 5xx are retried with exponential backoff and jitter while the
 deadline allows; any other 4xx is returned at once (the caller decides: structured-output fallback

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils import timezone
+
+APPROVAL_TTL = timedelta(hours=24)  # an unanswered approval expires after this
 
 
 class Approval(models.Model):

@@ -1,10 +1,10 @@
-"""Configuration a person edits in the admin (SPEC §3), validated where it is saved."""
+"""Configuration a person edits in the admin (docs/CONFIG.md), validated where it is saved."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -128,7 +128,7 @@ class Integration(models.Model):
         return sorted(p.name for p in self.platforms.all() if p.enabled and p.name in declared)
 
     def clean(self) -> None:
-        from orchestrator.scheduling import check_cron, parse_every
+        from orchestrator.running.schedules import check_cron, parse_every
 
         errors: dict[str, str] = {}
         try:
@@ -272,7 +272,22 @@ class Script(models.Model):
             raise ValidationError({"inputs": "inputs must be a list of names"})
 
 
-class QueueSettings(models.Model):
+class SingletonModel(models.Model):
+    """A settings model with exactly one row (pk 1), created on first :meth:`load`."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name).capitalize()
+
+    @classmethod
+    def load(cls) -> Self:
+        obj, _ = cls._default_manager.get_or_create(pk=1)
+        return obj
+
+
+class QueueSettings(SingletonModel):
     """The one row of queue-wide settings (the appendix's ``queue_policies.retention/defaults``)."""
 
     retention = models.CharField(max_length=16, default="7d", help_text="Keep finished tasks this long")
@@ -282,14 +297,6 @@ class QueueSettings(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "queue settings"
-
-    def __str__(self) -> str:
-        return "Queue settings"
-
-    @classmethod
-    def load(cls) -> QueueSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
 
     def clean(self) -> None:
         from orchestrator.durations import parse_duration
@@ -332,7 +339,7 @@ class QueuePolicy(models.Model):
             raise ValidationError({"rate_limit_per": "A rate limit needs both max and per"})
 
 
-class ChatSettings(models.Model):
+class ChatSettings(SingletonModel):
     """The one row of chat settings: which LLM profile answers and with what system prompt."""
 
     llm = models.ForeignKey(LLMProfile, null=True, blank=True, on_delete=models.SET_NULL)
@@ -341,16 +348,8 @@ class ChatSettings(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "chat settings"
 
-    def __str__(self) -> str:
-        return "Chat settings"
 
-    @classmethod
-    def load(cls) -> ChatSettings:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
-
-
-class MirrorDirectories(models.Model):
+class MirrorDirectories(SingletonModel):
     """The one row naming where markdown mirrors go (config ``directories``); env vars win."""
 
     notes = models.CharField(max_length=500, blank=True)
@@ -358,11 +357,3 @@ class MirrorDirectories(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "mirror directories"
-
-    def __str__(self) -> str:
-        return "Mirror directories"
-
-    @classmethod
-    def load(cls) -> MirrorDirectories:
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj

@@ -1,4 +1,4 @@
-"""The action ledger (SPEC §7.4): every platform action, script and service run, before and after."""
+"""The action ledger (docs/SAFETY.md): every platform action, script and service run, before and after."""
 
 from __future__ import annotations
 

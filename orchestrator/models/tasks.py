@@ -1,4 +1,4 @@
-"""The queue's single source of truth (SPEC §4): every unit of background work is a Task row."""
+"""The queue's single source of truth (docs/ARCHITECTURE.md): every unit of background work is a Task row."""
 
 from __future__ import annotations
 

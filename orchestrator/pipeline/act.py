@@ -8,6 +8,7 @@ from typing import Any
 from orchestrator.actions.dispatch import planned_action_dispatch
 from orchestrator.models import Item, Task
 from orchestrator.pipeline.context import task_context
+from orchestrator.rules.planned import PlannedAction
 
 
 class ActRetry(Exception):
@@ -17,7 +18,7 @@ class ActRetry(Exception):
 
 
 def act(task: Task) -> dict[str, Any]:
-    """Execute the planned actions (payload ``items``: ``[{"item": pk, "actions": [...]}]``).
+    """Execute the planned actions (payload ``items``: a list of ``next_stage.ActEntry``).
 
     Platform actions run here; scripts and services are queued as their own tasks. One failing
     action does not stop the others; transient failures make the whole task retry, and the
@@ -34,10 +35,11 @@ def act(task: Task) -> dict[str, Any]:
             outcomes["item_gone"] += len(entry["actions"])
             continue
         for payload in entry["actions"]:
-            result = planned_action_dispatch(ctx=ctx, item=item, payload=payload, task=task)
+            planned = PlannedAction.from_payload(payload)
+            result = planned_action_dispatch(ctx=ctx, item=item, planned=planned, task=task)
             outcomes[result.outcome.value] += 1
             if result.retry:
-                retry.append(f"{payload.get('name')} on {item.key}")
+                retry.append(f"{planned.name} on {item.key}")
     if retry:
         raise ActRetry(f"{len(retry)} action(s) failed and will be retried: {', '.join(retry[:5])}")
     return dict(outcomes)

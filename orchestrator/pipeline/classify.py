@@ -21,7 +21,7 @@ from orchestrator.pipeline.item_audit import audit_classified
 from orchestrator.pipeline.next_stage import evaluate_classified_enqueue, evaluate_enqueue
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.rules.classifications import reply_schema
-from orchestrator.runs import run_count
+from orchestrator.running.runs import run_count
 
 CLASSIFIER = "orchestrator.llm.classify"
 

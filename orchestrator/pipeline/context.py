@@ -41,7 +41,7 @@ def stage_context(integration: Integration, platform: str) -> StageContext:
 def task_context(payload: Mapping[str, Any]) -> StageContext:
     """The context a stage task's payload names; a deleted integration or platform fails for good."""
     from integrations.base import IntegrationError
-    from orchestrator.triggers import TriggerError, integration_lookup
+    from orchestrator.running.triggers import TriggerError, integration_lookup
 
     try:
         integration = integration_lookup(payload["integration"])

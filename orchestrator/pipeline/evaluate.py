@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import F, Q
@@ -12,10 +13,11 @@ from orchestrator.actions.intents import rule_digest
 from orchestrator.models import Item, Task
 from orchestrator.models.config import script_reversibility, service_reversibility
 from orchestrator.pipeline.context import task_context
-from orchestrator.pipeline.next_stage import BATCH_SIZE, act_enqueue, evaluate_classified_enqueue
+from orchestrator.pipeline.next_stage import BATCH_SIZE, ActEntry, act_enqueue, evaluate_classified_enqueue
 from orchestrator.pipeline.platform_rules import platform_rules
 from orchestrator.rules.automations import compile_automations
 from orchestrator.rules.evaluate import evaluate as evaluate_rules
+from orchestrator.rules.planned import PlannedAction
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,13 @@ def _mark_evaluated(items: list[Item]) -> None:
             )
 
 
+def _keyed(action: PlannedAction, automations: list[Any]) -> PlannedAction:
+    """The action with its rule's ledger identity: a digest of the automation's definition."""
+    if action.rule_index is None:
+        return action
+    return replace(action, rule_key=rule_digest(automations[action.rule_index]))
+
+
 def evaluate(task: Task) -> dict[str, Any]:
     """Plan the actions of every matching automation for a batch of items.
 
@@ -66,11 +75,11 @@ def evaluate(task: Task) -> dict[str, Any]:
         logger.warning("%s/%s: %s (skipped)", ctx.integration_id, ctx.platform, error)
     items = _batch(task, ctx.integration_id, ctx.platform)
     now = timezone.now()
-    entries = []
+    entries: list[ActEntry] = []
     planned = 0
     for item in items:
         actions = [
-            {**action.as_payload(), "rule_key": rule_digest(rules.automations[action.rule_index])}
+            _keyed(action, rules.automations).to_payload()
             for action in evaluate_rules(
                 item.snapshot, item.classification or {}, compiled.automations, now=now
             )
@@ -78,7 +87,7 @@ def evaluate(task: Task) -> dict[str, Any]:
         if actions:
             entries.append({"item": item.pk, "actions": actions})
             planned += len(actions)
-    act_tasks = act_enqueue(ctx, entries, task.run) if entries else 0
+    act_tasks = len(act_enqueue(ctx, entries, task.run))
     _mark_evaluated(items)
     if "items" not in task.payload and len(items) == BATCH_SIZE:
         evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority)  # more wait

@@ -1,32 +1,55 @@
-"""Queueing the next pipeline stage, with its priority and batch size (SPEC §4, §5).
+"""Queueing pipeline stages: one function per stage, each with its priority and batch size.
 
-classify is one task per item (priority 6, 9 for low-trust items); evaluate and act carry batches
-of up to :data:`BATCH_SIZE` items at priority 7. Every follow-up belongs to the caller's Run.
+Stage task types are ``{type}.{platform}.{stage}`` and only :func:`stage_task_type` spells them.
+check is the entry task (priority 5, :func:`check_enqueue`, used by triggers); collect carries
+batches of new or changed items (priority 3); classify is one task per item (priority 6, 9 for
+low-trust items); evaluate and act carry batches of up to :data:`BATCH_SIZE` items at priority 7.
+Every follow-up belongs to the caller's Run. See docs/ARCHITECTURE.md (the pipeline).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal, Protocol, TypedDict
 
 from orchestrator.models import Item, Run, Task
-from orchestrator.pipeline.context import StageContext
 from orchestrator.pipeline.platform_rules import PlatformRules
-from orchestrator.queue import enqueue
+from orchestrator.queue.enqueue import enqueue
+from orchestrator.rules.planned import PlannedActionPayload
 
+Stage = Literal["check", "collect", "classify", "evaluate", "act"]
 BATCH_SIZE = 50
+ENTRY_PRIORITY = 5
+COLLECT_PRIORITY = 3
 CLASSIFY_PRIORITY = 6
 LOW_TRUST_PRIORITY = 9
 EVALUATE_PRIORITY = 7
 ACT_PRIORITY = 7
 
 
-def stage_task_type(ctx: StageContext, stage: str) -> str:
-    return f"{ctx.integration_id.split('.', 1)[0]}.{ctx.platform}.{stage}"
+class StageAddress(Protocol):
+    """Which platform of which integration a stage task is for (a StageContext, an Item)."""
+
+    @property
+    def integration_id(self) -> str: ...
+
+    @property
+    def platform(self) -> str: ...
 
 
-def _base(ctx: StageContext) -> dict[str, Any]:
-    return {"integration": ctx.integration_id, "platform": ctx.platform}
+class ActEntry(TypedDict):
+    """One item of an act task: its pk and the planned actions for it."""
+
+    item: int
+    actions: list[PlannedActionPayload]
+
+
+def stage_task_type(where: StageAddress, stage: Stage) -> str:
+    return f"{where.integration_id.split('.', 1)[0]}.{where.platform}.{stage}"
+
+
+def _base(where: StageAddress) -> dict[str, Any]:
+    return {"integration": where.integration_id, "platform": where.platform}
 
 
 def _batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -34,7 +57,25 @@ def _batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + BATCH_SIZE]
 
 
-def classify_enqueue(ctx: StageContext, items: Iterable[Item], run: Run | None) -> int:
+def check_enqueue(where: StageAddress) -> Task:
+    """The entry task of a run; an identical pending one is returned instead (queue dedup)."""
+    return enqueue(stage_task_type(where, "check"), _base(where), priority=ENTRY_PRIORITY)
+
+
+def collect_enqueue(where: StageAddress, item_pks: Sequence[int], run: Run | None) -> int:
+    """Collect new or changed items, in batches."""
+    batches = list(_batches(list(item_pks)))
+    for batch in batches:
+        enqueue(
+            stage_task_type(where, "collect"),
+            {**_base(where), "items": list(batch)},
+            priority=COLLECT_PRIORITY,
+            run=run,
+        )
+    return len(batches)
+
+
+def classify_enqueue(ctx: StageAddress, items: Iterable[Item], run: Run | None) -> int:
     """One classify task per item; low-trust items wait behind everything else."""
     count = 0
     for item in items:
@@ -45,7 +86,7 @@ def classify_enqueue(ctx: StageContext, items: Iterable[Item], run: Run | None) 
 
 
 def evaluate_enqueue(
-    ctx: StageContext, rules: PlatformRules, item_pks: Sequence[int], run: Run | None
+    ctx: StageAddress, rules: PlatformRules, item_pks: Sequence[int], run: Run | None
 ) -> int:
     """Evaluate in batches; the payload names the automation set it was queued for."""
     batches = list(_batches(sorted(item_pks)))
@@ -60,7 +101,7 @@ def evaluate_enqueue(
 
 
 def evaluate_classified_enqueue(
-    ctx: StageContext, rules: PlatformRules, run: Run | None, *, after_priority: int = EVALUATE_PRIORITY
+    ctx: StageAddress, rules: PlatformRules, run: Run | None, *, after_priority: int = EVALUATE_PRIORITY
 ) -> Task:
     """Queue evaluate for every item classified since it was last evaluated, in batches.
 
@@ -78,7 +119,7 @@ def evaluate_classified_enqueue(
     )
 
 
-def rules_changed_since_evaluated(ctx: StageContext, rules: PlatformRules) -> bool:
+def rules_changed_since_evaluated(ctx: StageAddress, rules: PlatformRules) -> bool:
     """Were the automations edited since this platform's items were last evaluated?
 
     Read from the latest evaluate task's payload: a pruned history just means one extra,
@@ -93,11 +134,13 @@ def rules_changed_since_evaluated(ctx: StageContext, rules: PlatformRules) -> bo
     return latest is None or latest.get("rules") != rules.automations_hash
 
 
-def act_enqueue(ctx: StageContext, entries: Sequence[dict[str, Any]], run: Run | None) -> int:
-    """*entries* are ``{"item": pk, "actions": [PlannedAction payloads]}``."""
-    batches = list(_batches(entries))
-    for batch in batches:
+def act_enqueue(
+    where: StageAddress, entries: Sequence[ActEntry], run: Run | None, *, priority: int = ACT_PRIORITY
+) -> list[Task]:
+    """Act on *entries* in batches (an approved action is one entry at the approval's priority)."""
+    return [
         enqueue(
-            stage_task_type(ctx, "act"), {**_base(ctx), "items": list(batch)}, priority=ACT_PRIORITY, run=run
+            stage_task_type(where, "act"), {**_base(where), "items": list(batch)}, priority=priority, run=run
         )
-    return len(batches)
+        for batch in _batches(entries)
+    ]

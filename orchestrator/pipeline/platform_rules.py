@@ -1,7 +1,7 @@
 """What a platform is configured to ask and decide: classifications, automations, LLM profile.
 
 Read once per stage task. A platform with no automations has nothing to decide, so its items are
-neither classified nor evaluated (SPEC §0.4: no LLM tokens for what nothing reads).
+neither classified nor evaluated (no LLM tokens are spent on answers nothing reads).
 """
 
 from __future__ import annotations

@@ -17,17 +17,14 @@ from orchestrator.pipeline.context import StageContext, task_context
 from orchestrator.pipeline.evaluate import evaluate
 from orchestrator.pipeline.item_audit import audit_discovered
 from orchestrator.pipeline.next_stage import (
-    BATCH_SIZE,
     classify_enqueue,
+    collect_enqueue,
     evaluate_enqueue,
     rules_changed_since_evaluated,
 )
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
-from orchestrator.queue import enqueue
 from orchestrator.queue.handlers import HandlerSpec, add_resolver
-from orchestrator.runs import run_count
-
-COLLECT_PRIORITY = 3
+from orchestrator.running.runs import run_count
 
 
 def content_hash(snapshot: dict[str, Any], volatile: frozenset[str]) -> str:
@@ -87,13 +84,7 @@ def _everything_else(ctx: StageContext, plan: CheckPlan) -> list[int]:
 
 
 def _queue_plan(task: Task, ctx: StageContext, rules: PlatformRules, plan: CheckPlan, run: Run) -> None:
-    for start in range(0, len(plan.collect), BATCH_SIZE):
-        enqueue(
-            f"{task.type.rsplit('.', 1)[0]}.collect",
-            {**task.payload, "items": plan.collect[start : start + BATCH_SIZE]},
-            priority=COLLECT_PRIORITY,
-            run=run,
-        )
+    collect_enqueue(ctx, plan.collect, run)
     if rules.decides and rules_changed_since_evaluated(ctx, rules):
         plan.evaluate = _everything_else(ctx, plan)
     classify_enqueue(ctx, plan.classify, run)

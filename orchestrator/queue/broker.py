@@ -47,7 +47,7 @@ class TaskTableBroker(Broker):
     def enqueue(self, task: str) -> str:
         """Django-Q2's scheduler fires our schedules through here; run them through enqueue()."""
         package = SignedPackage.loads(task)
-        from orchestrator.triggers import SCHEDULED_TRIGGER, scheduled_trigger
+        from orchestrator.running.triggers import SCHEDULED_TRIGGER, scheduled_trigger
 
         if package["func"] != SCHEDULED_TRIGGER:
             logger.error("refusing a Django-Q2 task for %s: only Steward schedules run here", package["func"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ def _rate_limited_start(task_type: str, max_count: int, per: Any, now: datetime)
 
 def enqueue(
     task_type: str,
-    payload: dict[str, Any] | None = None,
+    payload: Mapping[str, Any] | None = None,
     *,
     priority: int = 5,
     run: Run | None = None,
@@ -65,7 +66,7 @@ def enqueue(
 
     if not 1 <= priority <= 9:
         raise ValueError(f"priority must be 1..9, not {priority}")
-    payload = payload or {}
+    payload = dict(payload or {})
     policy = policy_for(task_type)
     key = dedup_key(task_type, payload) if policy.deduplicate_pending else ""
     if max_attempts is None:

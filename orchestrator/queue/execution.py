@@ -143,6 +143,6 @@ def _settle_run(task: Task) -> None:
     # Re-read: an entry task links itself to the run it creates while it executes.
     run_id = Task.objects.filter(pk=task.pk).values_list("run_id", flat=True).first()
     if run_id is not None:
-        from orchestrator.runs import run_settle
+        from orchestrator.running.runs import run_settle
 
         run_settle(run_id)

@@ -69,11 +69,3 @@ def resolve(task_type: str) -> HandlerSpec:
         if spec is not None:
             return spec
     raise UnknownTaskType(f"No handler for task type {task_type!r}")
-
-
-def is_known(task_type: str) -> bool:
-    try:
-        resolve(task_type)
-    except UnknownTaskType:
-        return False
-    return True

@@ -1,4 +1,4 @@
-"""The rules engine (SPEC §6): pure functions, no ORM, no network.
+"""The rules engine (docs/SAFETY.md): pure functions, no ORM, no network.
 
 Save time — :func:`validation.automation_errors_for` compiles a platform's automations
 (:mod:`classifications`, :mod:`conditions` + :mod:`predicates`, :mod:`actions` + :mod:`templates`,

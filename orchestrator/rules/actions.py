@@ -1,4 +1,4 @@
-"""The ``then`` grammar (SPEC §6): platform actions, scripts and services, each optionally ``!yolo``.
+"""The ``then`` grammar (docs/CONFIG.md): platform actions, scripts and services, each optionally ``!yolo``.
 
 ``then`` is one action or a list. A platform action is a string (``archive``) or a one-key mapping
 (``move_to: Receipts``); ``script: name`` or ``script: {name, inputs}``; ``service: {call, inputs,

@@ -1,4 +1,4 @@
-"""The ``when`` grammar (SPEC §6), compiled once at save time and evaluated many times.
+"""The ``when`` grammar (docs/CONFIG.md), compiled once at save time and evaluated many times.
 
 Every condition compiles to a :class:`Condition`: a key and a small test object. Compilation raises
 :class:`RuleSyntaxError` naming what is valid; evaluation (:meth:`Condition.holds`) is total — a

@@ -1,6 +1,6 @@
 """Evaluation: (snapshot, classification, compiled automations, now) → planned actions.
 
-Pure and total (SPEC §5 evaluate, §6): no ORM, no network, and no exception for any classification
+Pure and total (docs/SAFETY.md): no ORM, no network, and no exception for any classification
 the LLM may return — wrong types, out-of-range numbers, ``None``, missing keys all simply fail to
 match. Every matching rule contributes its actions, in order; each planned action carries the
 provenance of the rule that produced it and nothing else.
@@ -9,57 +9,13 @@ provenance of the rule that produced it and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from integrations.base import Tier
-from orchestrator.rules.actions import ActionKind, ActionTemplate
-from orchestrator.rules.automations import CompiledAutomation
-from orchestrator.rules.provenance import Provenance
+from orchestrator.rules.actions import ActionTemplate
+from orchestrator.rules.automations import CompiledAutomation, rule_label
+from orchestrator.rules.planned import PlannedAction
 from orchestrator.rules.templates import TemplateRenderError, render, render_context
-
-
-@dataclass(frozen=True)
-class PlannedAction:
-    """One action an automation wants for one item, rendered, not yet gated or run.
-
-    ``tier`` is the tier known at compile time; runners re-derive it for scripts and services
-    (their reversibility may have changed) before asking :func:`~orchestrator.rules.safety.runtime_decision`.
-    ``error`` is set when a template failed for this item: the action must be recorded as failed.
-    """
-
-    kind: ActionKind
-    name: str  # platform action, script name, or service instance id
-    provenance: Provenance
-    tier: Tier
-    yolo: bool
-    rule_index: int
-    rule_name: str
-    on_blocked: str | None
-    argument: Any = None  # platform actions
-    inputs: dict[str, Any] = field(default_factory=dict)  # scripts and services
-    human_log: str = ""  # services
-    on_result: Any = None  # services
-    error: str | None = None
-
-    def as_payload(self) -> dict[str, Any]:
-        """Plain JSON for a task payload or a ledger row."""
-        return {
-            "kind": self.kind.value,
-            "name": self.name,
-            "provenance": self.provenance.value,
-            "tier": self.tier.value,
-            "yolo": self.yolo,
-            "rule_index": self.rule_index,
-            "rule_name": self.rule_name,
-            "on_blocked": self.on_blocked,
-            "argument": self.argument,
-            "inputs": self.inputs,
-            "human_log": self.human_log,
-            "on_result": self.on_result,
-            "error": self.error,
-        }
 
 
 def evaluate(
@@ -100,6 +56,7 @@ def plan(automation: CompiledAutomation, action: ActionTemplate, context: dict[s
         provenance=automation.provenance,
         tier=action.tier,
         yolo=action.yolo,
+        rule=rule_label(automation.index, automation.name),
         rule_index=automation.index,
         rule_name=automation.name,
         on_blocked=automation.on_blocked,

@@ -1,4 +1,4 @@
-"""Where a decision came from (SPEC §6): deterministic code, the LLM, both, or a person.
+"""Where a decision came from (docs/SAFETY.md): deterministic code, the LLM, both, or a person.
 
 A condition key is deterministic iff its namespace (the text before the first dot) is one of the
 platform's declared deterministic sources. Everything else — classifications, unknown names, every

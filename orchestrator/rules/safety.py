@@ -1,4 +1,4 @@
-"""The safety gate (SPEC §6), enforced twice.
+"""The safety gate (docs/SAFETY.md), enforced twice.
 
 Gate 1, :func:`save_gate`, runs when automations are saved or imported: an ``llm``/``hybrid`` rule
 that would fire an irreversible action without ``!yolo`` is refused unless it says

@@ -1,4 +1,4 @@
-"""Action arguments and inputs as Jinja templates over the snapshot and classification (SPEC §6).
+"""Action arguments and inputs as Jinja templates over the snapshot and classification (docs/CONFIG.md).
 
 Templates are compiled at save time (syntax errors surface then) and rendered per item in a
 :class:`~jinja2.sandbox.SandboxedEnvironment`. Missing variables render empty (also ``a.b.c`` when

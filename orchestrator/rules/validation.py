@@ -1,4 +1,4 @@
-"""Save/import-time validation of a platform's automations (SPEC §6), as one report.
+"""Save/import-time validation of a platform's automations (docs/SAFETY.md), as one report.
 
 Used by ``PlatformConfig.clean()`` (and so the admin and ``import_config``). Pure: the caller passes
 what exists — the platform declaration, the configured classifications, and the reversibility of

@@ -1,4 +1,4 @@
-"""Request gates of SPEC §14: cross-site refusal, authentication in exposed mode, login throttling."""
+"""Request gates (docs/SECURITY.md): cross-site refusal, authentication in exposed mode, login throttling."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from orchestrator.actions.approvals import ApprovalError, approval_decide, appro
 from orchestrator.actions.undo import UndoError, action_undo
 from orchestrator.models import ActionRecord, Approval, Task
 from orchestrator.queue.deadletter import NotRerunnable, task_rerun
-from orchestrator.triggers import TriggerError, integration_trigger
+from orchestrator.running.triggers import TriggerError, integration_trigger
 from orchestrator.ui.access import ui_view
 from orchestrator.ui.live import wake
 

@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from integrations import registry
 from orchestrator.models import Approval, Integration, Run, Task
-from orchestrator.scheduling import SCHEDULE_PREFIX, schedule_name
+from orchestrator.running.schedules import SCHEDULE_PREFIX, schedule_name
 
 OPEN = (Task.Status.PENDING, Task.Status.RUNNING)
 PRIORITIES = range(1, 10)

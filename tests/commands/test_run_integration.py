@@ -17,7 +17,7 @@ from orchestrator.models import PlatformConfig, Run, Task, WorkerHeartbeat
 from orchestrator.queue import enqueue
 from orchestrator.queue.claim import claim_next
 from orchestrator.queue.execution import execute
-from orchestrator.run_follow import Progress, ProgressLine
+from orchestrator.running.follow import Progress, ProgressLine
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_wait_follows_the_run_a_worker_executes(dummy_integration, monkeypatch):
             execute(task.pk, task.attempts)
 
     monkeypatch.setattr(
-        "orchestrator.run_follow.time", SimpleNamespace(sleep=worker_step, monotonic=time.monotonic)
+        "orchestrator.running.follow.time", SimpleNamespace(sleep=worker_step, monotonic=time.monotonic)
     )
     out, err = run_integration("dummy.one", "--wait")
     (row,) = summary(out)

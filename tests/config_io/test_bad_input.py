@@ -13,6 +13,7 @@ from orchestrator.config_io.document import ConfigError
 from orchestrator.config_io.importing import config_import
 from orchestrator.config_io.yaml_format import SecretRef, load_yaml
 from tests.config_io.samples import FULL, FULL_SECRETS
+from tests.hypothesis_profiles import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,9 @@ def _replace(document: Any, path: tuple[Any, ...], value: Any) -> Any:
     return changed
 
 
-@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    deadline=None, max_examples=examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(slot=st.sampled_from(SLOTS), value=odd_values)
 def test_any_value_anywhere_is_reported_not_raised(slot, value):
     problems: list[str] = []

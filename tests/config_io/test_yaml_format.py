@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestrator.config_io.yaml_format import ConfigFormatError, SecretRef, Yolo, dump_yaml, load_yaml
+from tests.hypothesis_profiles import examples
 
 
 def test_secret_tag_loads_as_a_reference():
@@ -88,7 +89,7 @@ json_values = st.recursive(
 )
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(json_values)
 def test_any_stored_value_survives_a_dump_and_load_byte_stably(value):
     text = dump_yaml({"value": value})

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from integrations.email import imap
 from orchestrator.actions.undo import action_undo
 from orchestrator.models import ActionRecord, Integration, Item, LLMProfile, PlatformConfig, Run
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 from tests.email.harness import Harness
 from tests.email.https_server import HttpsServer
 from tests.pipeline.driving import FAKE_CLASSIFIER, drain

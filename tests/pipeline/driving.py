@@ -13,7 +13,7 @@ import pytest
 from orchestrator.models import Integration, LLMProfile, PlatformConfig, Task
 from orchestrator.queue.claim import claim_next
 from orchestrator.queue.execution import execute
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 from tests.plugins import classifier
 from tests.plugins.dummy import read_effects
 

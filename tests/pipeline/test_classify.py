@@ -11,7 +11,7 @@ from orchestrator.pipeline.context import stage_context
 from orchestrator.pipeline.next_stage import classify_enqueue
 from orchestrator.queue.claim import claim_next
 from orchestrator.queue.execution import execute
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 from tests.pipeline.driving import configure, drain, run_pipeline
 from tests.plugins import classifier
 

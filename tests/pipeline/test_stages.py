@@ -9,7 +9,7 @@ import pytest
 from orchestrator.models import Item, PlatformConfig, Run, Task
 from orchestrator.queue.claim import claim_next
 from orchestrator.queue.execution import execute
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ import pytest
 
 from orchestrator.actions.ledger import OUTCOME_UNKNOWN
 from orchestrator.models import ActionRecord, AuditEntry, Integration, PlatformConfig, Run
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import Clusters, wait_until
 from tests.queue.test_workers import SHORT_LEASE, start_and_wait
@@ -46,14 +46,21 @@ def run_finished() -> bool:
     return run is not None and run.finished_at is not None
 
 
+def run_killing_the_worker_mid_action(
+    queue_db: QueueDatabase, clusters: Clusters, then: dict[str, str]
+) -> Path:
+    """Run the pipeline with *then* as the automation's action; the worker dies during it."""
+    marker = configure(queue_db, then)
+    start_and_wait(clusters, "default", **SHORT_LEASE)
+    integration_trigger("dummy.one")
+    wait_until(run_finished, timeout=90, what="the run to finish after the worker died")
+    return marker
+
+
 def test_a_soft_action_interrupted_by_kill_9_completes_exactly_once(
     queue_db: QueueDatabase, clusters: Clusters
 ):
-    marker = configure(queue_db, {"tag": "hot"})
-    start_and_wait(clusters, "default", **SHORT_LEASE)
-    integration_trigger("dummy.one")
-
-    wait_until(run_finished, timeout=90, what="the run to finish after the worker died")
+    marker = run_killing_the_worker_mid_action(queue_db, clusters, {"tag": "hot"})
     assert marker.exists()  # the worker really was killed mid-action
     assert [e["action"] for e in effects(queue_db)] == ["tag"]
     record = ActionRecord.objects.get()
@@ -63,11 +70,7 @@ def test_a_soft_action_interrupted_by_kill_9_completes_exactly_once(
 def test_an_irreversible_action_interrupted_by_kill_9_is_never_repeated(
     queue_db: QueueDatabase, clusters: Clusters
 ):
-    marker = configure(queue_db, {"shout": "hey"})
-    start_and_wait(clusters, "default", **SHORT_LEASE)
-    integration_trigger("dummy.one")
-
-    wait_until(run_finished, timeout=90, what="the run to finish after the worker died")
+    marker = run_killing_the_worker_mid_action(queue_db, clusters, {"shout": "hey"})
     assert marker.exists()
     assert [e["action"] for e in effects(queue_db)] == ["shout"]
     record = ActionRecord.objects.get()

@@ -12,13 +12,14 @@ from orchestrator.models import Task
 from orchestrator.queue import enqueue
 from orchestrator.queue.claim import INTERACTIVE_PRIORITIES, claim_next, died_message
 from orchestrator.queue.execution import execute
+from tests.hypothesis_profiles import examples
 
 pytestmark = pytest.mark.django_db
 
-# The ci profile (deadline=None); fewer examples than the pure rules engine, each one uses the
+# No deadline (2 shared cores); fewer examples than the pure rules engine, each one uses the
 # database. It is emptied at the start of every example, so the function-scoped db is fine.
 per_example_db = settings(
-    settings.get_profile("ci"), max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    deadline=None, max_examples=examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 LEASE = timedelta(minutes=5)
 DEAD_LEASE = timedelta(seconds=-1)  # expired at once: the claiming worker "died"

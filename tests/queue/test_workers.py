@@ -14,7 +14,7 @@ from django.db import transaction
 from orchestrator.models import Integration, PlatformConfig, Task
 from orchestrator.queue import enqueue
 from orchestrator.queue.deadletter import task_rerun
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 from tests.plugins.queue_tasks import read_starts
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import Clusters, cluster_is_up, wait_until

@@ -7,7 +7,8 @@ from typing import Any
 
 from integrations.base import Tier
 from orchestrator.rules.actions import ActionKind
-from orchestrator.rules.evaluate import PlannedAction, evaluate
+from orchestrator.rules.evaluate import evaluate
+from orchestrator.rules.planned import PlannedAction
 from orchestrator.rules.provenance import Provenance
 from orchestrator.rules.safety import Decision, runtime_decision
 from tests.rules.platforms import NOW, compile_dummy
@@ -135,18 +136,22 @@ def test_a_naive_now_is_taken_as_utc() -> None:
 
 def test_planned_actions_serialise_to_plain_json() -> None:
     [action] = plan([{"when": {"n": 1}, "then": {"shout": "hi"}}], {})
-    assert action.as_payload() == {
+    assert action.to_payload() == {
         "kind": "platform",
         "name": "shout",
         "provenance": "rule",
         "tier": "irreversible",
         "yolo": False,
+        "on_blocked": None,
+        "rule": "automation #1",
         "rule_index": 0,
         "rule_name": "",
-        "on_blocked": None,
+        "rule_key": "",
         "argument": "hi",
         "inputs": {},
         "human_log": "",
         "on_result": None,
         "error": None,
+        "approval": None,
     }
+    assert PlannedAction.from_payload(action.to_payload()) == action

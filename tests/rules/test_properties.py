@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,10 +19,12 @@ from orchestrator.rules.automations import CompiledAutomation
 from orchestrator.rules.evaluate import evaluate
 from orchestrator.rules.provenance import Provenance
 from orchestrator.rules.safety import Decision, as_tier, runtime_decision
+from tests.hypothesis_profiles import examples
 from tests.rules.platforms import DUMMY, NOW, SCRIPTS, SERVICES, compile_dummy
 
-CI = settings.get_profile("ci")
-PROPERTY = settings(CI, max_examples=max(500, CI.max_examples), deadline=None)
+# Most of tests/rules' time: `make test-fast` leaves them out, the full run proves them at length.
+pytestmark = pytest.mark.slow
+PROPERTY = settings(max_examples=examples(500), deadline=None)
 
 ALLOWED = (Decision.ALLOW, Decision.ALLOW_WITH_WARNING)
 UNTRUSTED = (Provenance.LLM, Provenance.HYBRID)
@@ -113,8 +116,15 @@ DECLARED |= {(ActionKind.SCRIPT, name) for name in SCRIPTS}
 DECLARED |= {(ActionKind.SERVICE, name) for name in SERVICES}
 
 
+# Every property over generated automations (at least one: SOME_RULES), classifications and snapshots.
+ANY_RULES = given(automations=st.lists(rules, max_size=5), classification=classifications, snapshot=snapshots)
+SOME_RULES = given(
+    automations=st.lists(rules, min_size=1, max_size=5), classification=classifications, snapshot=snapshots
+)
+
+
 @PROPERTY
-@given(automations=st.lists(rules, max_size=5), classification=classifications, snapshot=snapshots)
+@ANY_RULES
 def test_evaluation_never_raises_and_only_produces_declared_actions(
     automations: list[dict[str, Any]], classification: Any, snapshot: Any
 ) -> None:
@@ -123,7 +133,7 @@ def test_evaluation_never_raises_and_only_produces_declared_actions(
 
 
 @PROPERTY
-@given(automations=st.lists(rules, max_size=5), classification=classifications, snapshot=snapshots)
+@ANY_RULES
 def test_evaluation_never_produces_more_actions_than_the_matched_rules_name(
     automations: list[dict[str, Any]], classification: Any, snapshot: Any
 ) -> None:
@@ -140,9 +150,7 @@ def test_evaluation_never_produces_more_actions_than_the_matched_rules_name(
 
 
 @PROPERTY
-@given(
-    automations=st.lists(rules, min_size=1, max_size=5), classification=classifications, snapshot=snapshots
-)
+@SOME_RULES
 def test_provenance_is_the_producing_rules_own(
     automations: list[dict[str, Any]], classification: Any, snapshot: Any
 ) -> None:
@@ -152,9 +160,7 @@ def test_provenance_is_the_producing_rules_own(
 
 
 @PROPERTY
-@given(
-    automations=st.lists(rules, min_size=1, max_size=5), classification=classifications, snapshot=snapshots
-)
+@SOME_RULES
 def test_no_irreversible_llm_action_passes_the_runtime_gate_without_yolo(
     automations: list[dict[str, Any]], classification: Any, snapshot: Any
 ) -> None:
@@ -162,7 +168,7 @@ def test_no_irreversible_llm_action_passes_the_runtime_gate_without_yolo(
         decision = runtime_decision(action, action.provenance, action.tier)
         if action.tier is Tier.IRREVERSIBLE and action.provenance in UNTRUSTED and not action.yolo:
             assert decision is (Decision.ASK if action.on_blocked == "ask" else Decision.BLOCK)
-        payload = action.as_payload()  # the same verdict for the task payload a runner receives
+        payload = action.to_payload()  # the same verdict for the task payload a runner receives
         assert runtime_decision(payload, payload["provenance"], payload["tier"]) is decision
 
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
-from orchestrator.integration_config import integration_saved
 from orchestrator.models import Integration
+from orchestrator.running.config import integration_saved
 from tests.admin.form_data import integration_data, platform_row
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,10 @@ def test_create_makes_one_schedule_per_enabled_platform(duo):
     found = schedules()
     assert sorted(found) == ["steward:duo.pair:a", "steward:duo.pair:b"]
     schedule = found["steward:duo.pair:a"]
-    assert (schedule.func, schedule.args) == ("orchestrator.triggers.scheduled_trigger", "('duo.pair', 'a')")
+    assert (schedule.func, schedule.args) == (
+        "orchestrator.running.triggers.scheduled_trigger",
+        "('duo.pair', 'a')",
+    )
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 30, -1)
     assert timezone.now() < schedule.next_run <= timezone.now() + timedelta(minutes=30)
 

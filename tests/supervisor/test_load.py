@@ -17,7 +17,7 @@ from django_q.models import Schedule
 
 from orchestrator.models import Integration, PlatformConfig, Task
 from orchestrator.queue import enqueue
-from orchestrator.scheduling import schedules_sync
+from orchestrator.running.schedules import schedules_sync
 from tests.queue.processes import wait_until
 from tests.supervisor.conftest import StartSupervisor
 

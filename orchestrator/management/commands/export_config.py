@@ -17,7 +17,7 @@ def template_path(config_path: Path) -> Path:
 
 class Command(BaseCommand):
     help = (
-        "Export the configuration as YAML (SPEC Appendix A). Secrets are written as !secret references, "
+        "Export the configuration as YAML (docs/CONFIG.md). Secrets are written as !secret references, "
         "never their values. With -o FILE the config goes to FILE and a secrets template with empty "
         "values to <FILE stem>.secrets.yaml beside it (an existing secrets file is never overwritten). "
         "Without -o the config goes to stdout — so `export_config > config.yaml` works — and the "

@@ -34,7 +34,7 @@ def secrets_beside(config_path: Path) -> Path | None:
 
 class Command(BaseCommand):
     help = (
-        "Import the reference YAML configuration (SPEC Appendix A) into the database: all or nothing, "
+        "Import the reference YAML configuration (docs/CONFIG.md) into the database: all or nothing, "
         "updating or creating each object by its id; objects the file does not mention are left alone. "
         "!secret values come from --secrets; without it, <config stem>.secrets.yaml or secrets.yaml "
         "beside the config file is used when present. An empty secret keeps the stored value."

@@ -1,5 +1,5 @@
 """``manage.py run_integration <id> [--platform P] [--wait] [--inline]``: the CLI twin of
-``POST /integrations/{id}/run`` (SPEC §1). Exit codes: 0 ok, 1 a stage failed, 2 unknown
+``POST /integrations/{id}/run`` (docs/API.md). Exit codes: 0 ok, 1 a stage failed, 2 unknown
 integration or platform, 3 no worker running."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orchestrator.run_follow import (
+from orchestrator.running.follow import (
     EXIT_FAILED,
     ProgressLine,
     RunCommandError,

@@ -1,4 +1,4 @@
-"""``manage.py supervisor``: the web server and both worker clusters in one terminal (SPEC §1)."""
+"""``manage.py supervisor``: the web server and both worker clusters in one terminal (see docs/DEPLOY.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What follows an integration's configuration when it changes (SPEC §4 Schedules).
+"""What follows an integration's configuration when it changes: its schedules (docs/CONFIG.md).
 
 Adapters (admin, ``import_config``) call these after saving or deleting an integration together with
 its platforms; they run inside the caller's transaction, so a failed sync rolls the save back.
@@ -7,7 +7,7 @@ its platforms; they run inside the caller's transaction, so a failed sync rolls 
 from __future__ import annotations
 
 from orchestrator.models import Integration
-from orchestrator.scheduling import schedules_sync
+from orchestrator.running.schedules import schedules_sync
 
 
 def integration_saved(*, integration: Integration) -> None:

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from orchestrator.durations import parse_duration
+from orchestrator.running.triggers import SCHEDULED_TRIGGER
 
 if TYPE_CHECKING:
     from orchestrator.models import Integration
 
 SCHEDULE_PREFIX = "steward:"
-TRIGGER_FUNC = "orchestrator.triggers.scheduled_trigger"
 MIN_INTERVAL = timedelta(minutes=1)
 
 
@@ -60,7 +60,7 @@ def _wanted(integration: Integration) -> dict[str, dict[str, object]]:
     wanted: dict[str, dict[str, object]] = {}
     for platform in integration.enabled_platform_names():
         fields: dict[str, object] = {
-            "func": TRIGGER_FUNC,
+            "func": SCHEDULED_TRIGGER,
             "args": repr((integration.integration_id, platform)),
             "cluster": "default",
             "repeats": -1,

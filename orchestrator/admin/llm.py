@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
 
+from orchestrator.admin.readonly import ReadOnlyAdmin, preformatted_view
 from orchestrator.models import LLMCall, LLMLease
 
 
-class _SystemWrittenAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
 @admin.register(LLMCall)
-class LLMCallAdmin(_SystemWrittenAdmin):
+class LLMCallAdmin(ReadOnlyAdmin[LLMCall]):
+    deletable = True  # accounting a person may prune
     list_display = (
         "created_at",
         "profile_name",
@@ -40,16 +28,11 @@ class LLMCallAdmin(_SystemWrittenAdmin):
     date_hierarchy = "created_at"
     exclude = ("raw_replies",)
     readonly_fields = ("replies",)
-
-    @admin.display(description="raw replies (failed calls)")
-    def replies(self, obj: LLMCall) -> SafeString | str:
-        if not obj.raw_replies:
-            return "-"
-        text = json.dumps(obj.raw_replies, indent=2, ensure_ascii=False)
-        return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', text)
+    replies = preformatted_view("raw_replies", "raw replies (failed calls)")
 
 
 @admin.register(LLMLease)
-class LLMLeaseAdmin(_SystemWrittenAdmin):
+class LLMLeaseAdmin(ReadOnlyAdmin[LLMLease]):
+    deletable = True  # a stuck lease can be removed by hand
     list_display = ("profile", "state", "priority", "host", "pid", "created_at", "expires_at")
     list_filter = ("state", "profile")

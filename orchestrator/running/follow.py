@@ -18,7 +18,7 @@ from django.utils import timezone
 from orchestrator.models import Integration, Run, Task
 from orchestrator.queue.inline import OPEN_STATES, run_inline, run_scope
 from orchestrator.queue.maintenance import live_workers
-from orchestrator.triggers import TriggerError, integration_lookup, integration_trigger
+from orchestrator.running.triggers import TriggerError, integration_lookup, integration_trigger
 
 EXIT_FAILED = 1
 EXIT_UNKNOWN = 2

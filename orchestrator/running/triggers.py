@@ -6,20 +6,17 @@ queue policies; an identical pending entry task is returned instead of queueing 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from orchestrator.models import Integration, Task
-from orchestrator.queue import enqueue
+from orchestrator.pipeline.next_stage import check_enqueue
+from orchestrator.refusals import Refusal
 
-SCHEDULED_TRIGGER = "orchestrator.triggers.scheduled_trigger"
-ENTRY_PRIORITY = 5
+SCHEDULED_TRIGGER = "orchestrator.running.triggers.scheduled_trigger"
 
 
-class TriggerError(Exception):
+class TriggerError(Refusal):
     """A trigger was refused; ``status`` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def integration_lookup(integration_id: str) -> Integration:
@@ -31,12 +28,14 @@ def integration_lookup(integration_id: str) -> Integration:
     return integration
 
 
-def entry_task_type(integration: Integration, platform: str) -> str:
-    return f"{integration.type}.{platform}.check"
+@dataclass(frozen=True)
+class _Entry:
+    integration_id: str
+    platform: str
 
 
 def integration_trigger(integration_id: str, platform: str | None = None) -> list[Task]:
-    """Queue the entry task of every enabled platform (or of one); errors in SPEC §2.1 order."""
+    """Queue the entry task of every enabled platform (or of one); errors in docs/API.md's order."""
     from integrations import registry
 
     integration = integration_lookup(integration_id)
@@ -55,14 +54,7 @@ def integration_trigger(integration_id: str, platform: str | None = None) -> lis
         if platform not in platforms:
             raise TriggerError(404, f"Platform '{platform}' not configured in '{integration_id}'")
         platforms = [platform]
-    return [
-        enqueue(
-            entry_task_type(integration, name),
-            {"integration": integration.integration_id, "platform": name},
-            priority=ENTRY_PRIORITY,
-        )
-        for name in platforms
-    ]
+    return [check_enqueue(_Entry(integration.integration_id, name)) for name in platforms]
 
 
 def scheduled_trigger(integration_id: str, platform: str) -> list[str]:
