@@ -1,4 +1,4 @@
-"""``/api/actions``: the action ledger, and undo of a done soft-reversible action (docs/API.md, docs/SAFETY.md)."""
+"""``/api/actions``: the action ledger, and undo of a done soft-reversible action (docs/API.md)."""
 
 from __future__ import annotations
 
