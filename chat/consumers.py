@@ -19,6 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chat import push, ws_access
 from chat.errors import ChatError
+from chat.frames import FrameError, client_frame
 from chat.stream import Frame, Stream, error_frame, stream_collect, stream_open
 from chat.submit import message_submit
 
@@ -106,13 +107,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
-            frame = json.loads(text_data if text_data is not None else (bytes_data or b"").decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            await self.send_frame(error_frame(422, "Frames must be JSON objects"))
+            frame = client_frame(self.scope, text_data, bytes_data)
+        except FrameError as exc:
+            await self.send_frame(error_frame(exc.status, exc.detail))
             return
-        if not isinstance(frame, dict) or frame.get("type") != "message":
-            kind = frame.get("type") if isinstance(frame, dict) else None
-            await self.send_frame(error_frame(422, f"Unknown frame type {kind!r}; valid: 'message'"))
+        if frame["type"] != "message":
+            await self.send_frame(error_frame(422, f"Unknown frame type {frame['type']!r}; valid: 'message'"))
             return
         try:
             await database_sync_to_async(message_submit)(

@@ -8,8 +8,11 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from chat.models import Conversation
 from chat.selectors import conversation_list
+from orchestrator.security.json_input import text_problem
+from orchestrator.security.permissions import view_permission
 
 
+@view_permission("use_chat")
 @ensure_csrf_cookie  # the page's POSTs carry X-CSRFToken (needed once authentication is on)
 def chat_page(request: HttpRequest) -> HttpResponse:
     """The conversation selector lists chats with messages; ``?c=<id>`` opens one.
@@ -18,5 +21,6 @@ def chat_page(request: HttpRequest) -> HttpResponse:
     """
     conversations = conversation_list()
     wanted = request.GET.get("c", "")
-    current = wanted if wanted and Conversation.objects.filter(pk=wanted).exists() else ""
+    storable = wanted and text_problem(wanted) is None  # a NUL would fail on PostgreSQL
+    current = wanted if storable and Conversation.objects.filter(pk=wanted).exists() else ""
     return render(request, "chat/chat.html", {"conversations": conversations, "current": current})

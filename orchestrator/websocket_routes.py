@@ -1,9 +1,23 @@
-"""Websocket URL patterns; the chat app adds /ws/chat/<id>/."""
+"""Websocket URL patterns; the chat app adds /ws/chat/<id>/. Any other path is refused cleanly.
+
+Channels' router raises (a 500 and a traceback in the log, before any auth check) for a path no
+pattern matches; the catch-all below answers the handshake with a plain refusal (HTTP 403)
+instead, without logging a thing.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.urls import re_path
+
 from chat.routing import websocket_urlpatterns as chat_patterns
 
-websocket_urlpatterns: list[Any] = [*chat_patterns]
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        await self.close()  # closing before accepting refuses the handshake with HTTP 403
+
+
+websocket_urlpatterns: list[Any] = [*chat_patterns, re_path(r"", UnknownPathConsumer.as_asgi())]

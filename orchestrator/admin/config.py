@@ -9,6 +9,7 @@ from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 
+from orchestrator.admin.concurrency import VersionedAdmin
 from orchestrator.admin.forms import LLMProfileForm, StructuredTextField
 from orchestrator.admin.notices import off_machine_warning
 from orchestrator.admin.singletons import SingletonAdmin
@@ -20,7 +21,7 @@ STRUCTURED_TEXT: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 
 
 @admin.register(LLMProfile)
-class LLMProfileAdmin(admin.ModelAdmin):
+class LLMProfileAdmin(VersionedAdmin):
     form = LLMProfileForm
     list_display = ("name", "backend", "base_url", "model", "stays_local")
     fieldsets = (
@@ -62,7 +63,7 @@ class LLMProfileAdmin(admin.ModelAdmin):
             messages.warning(request, warning)
 
 
-class SuperuserOnlyAdmin(admin.ModelAdmin):
+class SuperuserOnlyAdmin(VersionedAdmin):
     """Everything about these rows is superuser-only, whatever permissions a staff user holds."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

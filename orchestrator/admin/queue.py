@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from orchestrator.admin.concurrency import VersionedAdmin
 from orchestrator.admin.readonly import ReadOnlyAdmin, preformatted
 from orchestrator.admin.singletons import SingletonAdmin
 from orchestrator.models import QueuePolicy, QueueSettings, Task, WorkerHeartbeat
@@ -80,6 +81,6 @@ class QueueSettingsAdmin(SingletonAdmin):
 
 
 @admin.register(QueuePolicy)
-class QueuePolicyAdmin(admin.ModelAdmin):
+class QueuePolicyAdmin(VersionedAdmin):
     list_display = ("task_type", "deduplicate_pending", "rate_limit_max", "rate_limit_per")
     search_fields = ("task_type",)

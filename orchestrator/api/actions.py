@@ -1,4 +1,4 @@
-"""``/api/actions/{id}/undo``: reverse a done soft-reversible action (SPEC §2.4, §7.4)."""
+"""``/api/actions/{id}/undo``: reverse a done soft-reversible action (docs/SAFETY.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from orchestrator.actions.undo import UndoError, action_undo
+from orchestrator.api.errors import responses
 from orchestrator.models import ActionRecord
+from orchestrator.security.permissions import api_permission
 
 router = Router(tags=["actions"])
 
@@ -19,9 +21,10 @@ class UndoOut(Schema):
     status: str
 
 
-@router.post("/{action_id}/undo", response=UndoOut, summary="Undo an action")
-def action_undo_endpoint(request: HttpRequest, action_id: str) -> dict[str, Any]:
-    record = ActionRecord.objects.filter(pk=int(action_id)).first() if action_id.isdigit() else None
+@router.post("/{id:action_id}/undo", response=responses(UndoOut, 404, 409, 502), summary="Undo an action")
+@api_permission("undo_action")
+def action_undo_endpoint(request: HttpRequest, action_id: int) -> dict[str, Any]:
+    record = ActionRecord.objects.filter(pk=action_id).first()
     if record is None:
         raise HttpError(404, f"Action '{action_id}' not found")
     try:

@@ -8,8 +8,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from orchestrator.api.errors import responses
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Task
+from orchestrator.security.permissions import api_permission
 
 router = Router(tags=["tasks"])
 
@@ -45,7 +47,8 @@ def task_out(task: Task) -> dict[str, Any]:
     return body
 
 
-@router.get("/{task_id}", response=TaskOut, exclude_unset=True, summary="Task status")
+@router.get("/{task_id}", response=responses(TaskOut, 404), exclude_unset=True, summary="Task status")
+@api_permission("view_activity")
 def task_detail(request: HttpRequest, task_id: str) -> dict[str, Any]:
     task = Task.objects.filter(uid=task_id).first()
     if task is None:
