@@ -20,7 +20,7 @@ from chat.selectors import conversation_history, conversation_list, messages_sto
 from chat.store import conversation_create
 from chat.submit import message_submit
 from chat.wire import message_out
-from orchestrator.api.errors import BODY, responses
+from orchestrator.api.errors import BODY, BodyIn, NonBlankText, Text, responses
 from orchestrator.models import Approval, Task
 from orchestrator.security.permissions import api_permission, require_approval_answer
 
@@ -57,8 +57,8 @@ class HistoryOut(Schema):
     messages: list[MessageOut]
 
 
-class MessageIn(Schema):
-    content: str
+class MessageIn(BodyIn):
+    content: NonBlankText  # at most 32768 bytes of UTF-8 (413 beyond)
 
 
 class CommandReply(Schema):
@@ -71,8 +71,8 @@ class TurnQueued(Schema):
     task_id: str
 
 
-class AnswerIn(Schema):
-    option: str
+class AnswerIn(BodyIn):
+    option: Text
 
 
 class AnswerOut(Schema):

@@ -18,7 +18,7 @@ from orchestrator.actions.approvals import (
     approval_fail,
     approvals_expire_due,
 )
-from orchestrator.api.errors import BODY, responses
+from orchestrator.api.errors import BODY, BodyIn, Text, responses
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Approval
 from orchestrator.security.permissions import api_permission, require_approval_answer
@@ -46,8 +46,8 @@ class ApprovalListOut(Schema):
 ApprovalStatus = Literal["pending", "approved", "rejected", "expired", "failed"]
 
 
-class DecisionIn(Schema):
-    option: str
+class DecisionIn(BodyIn):
+    option: Text
 
 
 class DecisionOut(Schema):

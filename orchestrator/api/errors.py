@@ -11,13 +11,14 @@ by :class:`JsonParser`: ``application/json`` only (415) and within the limits of
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
+from pydantic import ConfigDict, Field
 
 from orchestrator.security.json_input import InputError, json_parse
 
@@ -32,6 +33,23 @@ class Detail(Schema):
     """Every error body."""
 
     detail: str
+
+
+# Text a client sends: the schema says what the body parser enforces (no NUL; lone surrogates
+# cannot be generated from a schema, and are refused the same way).
+Text = Annotated[str, Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
+# Python's whitespace, exactly: what ``str.strip()`` removes (ECMA's ``\\s`` is a different set).
+_SPACE = "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace())
+# Text with something in it besides whitespace (what ``text.strip()`` leaves non-empty).
+NonBlankText = Annotated[
+    str, Field(json_schema_extra={"pattern": f"^[^\\u0000]*[^\\u0000{_SPACE}][^\\u0000]*$"})
+]
+
+
+class BodyIn(Schema):
+    """Base of request bodies: unknown fields are refused (422), so the schema lists all there is."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def responses(ok: Any, *codes: int, status: int = 200) -> dict[int, Any]:

@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar, get_args
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from ninja.utils import contribute_operation_callback
+from ninja.decorators import decorate_view
 
 from orchestrator.actions.intents import kind_of
 from orchestrator.rules.actions import ActionKind
@@ -105,27 +105,23 @@ def api_permission(*names: PermissionName) -> Callable[[F], F]:
     for name in names:
         _known(name)
 
-    def decorate(func: F) -> F:
-        def contribute(operation: Any) -> None:
-            run = operation.run
+    def guard(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        operation = run.__self__  # type: ignore[attr-defined]  # the bound Operation.run
 
-            @functools.wraps(run)
-            def checked(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-                detail = refusal(request, names)
-                if detail is not None:
-                    response: HttpResponse = operation.api.create_response(
-                        request, {"detail": detail}, status=403
-                    )
-                    return response
-                result: HttpResponse = run(request, **kwargs)
-                return result
+        @functools.wraps(run)
+        def checked(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+            detail = refusal(request, names)
+            if detail is not None:
+                response: HttpResponse = operation.api.create_response(
+                    request, {"detail": detail}, status=403
+                )
+                return response
+            return run(request, **kwargs)
 
-            operation.run = checked
+        return checked
 
-        contribute_operation_callback(func, contribute)
-        return func
-
-    return decorate
+    # decorate_view wraps the operation's run (and re-wraps the copies ninja binds to an API).
+    return decorate_view(guard)
 
 
 def view_permission(*names: PermissionName) -> Callable[[F], F]:
