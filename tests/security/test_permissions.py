@@ -133,7 +133,8 @@ def test_approving_a_script_needs_a_superuser(staff):
     approval = script_approval()
     response = call(logged_in(staff), "post", f"/api/approvals/{approval.pk}", {"option": "approve"})
     assert response.status_code == 403
-    assert "script" in response.json()["detail"] and "needs a superuser" in response.json()["detail"]
+    assert "script" in response.json()["detail"]
+    assert "needs a superuser" in response.json()["detail"]
     approval.refresh_from_db()
     assert approval.status == Approval.Status.PENDING
     # Rejecting runs nothing: the permission is enough.
