@@ -58,7 +58,7 @@ def text_parse(text: str) -> Any:
     except ConfigFormatError as exc:
         if exc.where.startswith("line"):
             raise TextParseError(f"invalid {exc.language} at {exc.where}: {exc.problem}") from None
-        raise TextParseError(" ".join(part for part in (exc.where, exc.problem) if part)) from None
+        raise TextParseError(f"{exc.where}: {exc.problem}" if exc.where else exc.problem) from None
 
 
 def text_dump(value: Any) -> str:
