@@ -78,6 +78,8 @@ def _short(value: Any) -> str:
 class VersionedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose change form refuses saves made on a stale version."""
 
+    change_form_template = "admin/orchestrator/versioned_change_form.html"
+
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> type[ModelForm]:
@@ -86,12 +88,6 @@ class VersionedAdmin(admin.ModelAdmin):
             kwargs["form"] = type(f"Versioned{base.__name__}", (VersionCheckedForm, base), {})
         return super().get_form(request, obj, change, **kwargs)
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        fieldsets = list(super().get_fieldsets(request, obj))
-        if obj is None or not fieldsets:
-            return fieldsets
-        name, options = fieldsets[0]
-        fields = list(options.get("fields", ()))
-        if OPENED_VERSION not in fields:
-            fieldsets[0] = (name, {**options, "fields": [*fields, OPENED_VERSION]})
-        return fieldsets
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The hidden version is rendered by the template, outside the fieldsets.
+        return [name for name in super().get_fields(request, obj) if name != OPENED_VERSION]
