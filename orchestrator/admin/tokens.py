@@ -32,6 +32,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
         return ("name", "read_only") if obj is None else self.fields
 
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
+        # Who a token acts for and what it may do are fixed at creation: make another to change them.
+        return () if obj is None else self.readonly_fields
+
     def get_form(
         self, request: HttpRequest, obj: ApiToken | None = None, change: bool = False, **kwargs: Any
     ) -> type[ModelForm]:
