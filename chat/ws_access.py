@@ -1,4 +1,4 @@
-"""Who may open a chat websocket (SPEC §2.3, §14).
+"""Who may open a chat websocket (docs/CHAT.md, docs/SECURITY.md).
 
 * A browser sends ``Origin``: it must be this very server — scheme, host and port — or a configured
   CSRF trusted origin, by the same rule as HTTP (the socket carries the session cookie and has no
