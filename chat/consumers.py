@@ -26,6 +26,7 @@ from chat.submit import message_submit
 logger = logging.getLogger(__name__)
 
 DB_ERROR_PAUSE_S = 1.0
+MAX_ID_DIGITS = 18  # as in orchestrator/api/paths.py
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -68,10 +69,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         raw = ws_access.query_params(self.scope).get("after")
         if raw is None or raw == "":
             return None, ""
-        try:
+        if raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS:  # int() also reads "١" and "1_0"
             return int(raw), ""
-        except ValueError:
-            return None, f"after must be a message id (an integer), not {raw[:40]!r}; nothing replayed"
+        return None, f"after must be a message id (ASCII digits), not {raw[:40]!r}; nothing replayed"
 
     async def disconnect(self, code: int) -> None:
         if self.pump is not None:

@@ -233,3 +233,21 @@ def test_a_websocket_from_a_page_on_another_local_port_is_refused():
         return int(output["code"])
 
     assert async_to_sync(run)() == 4403
+
+
+@pytest.mark.parametrize("after", ["%D9%A1", "1_0", "%2B1", "1" * 19])
+def test_a_replay_position_that_is_not_ascii_digits_is_an_error_frame(after):
+    conversation = conversation_create()
+
+    async def run() -> dict[str, Any]:
+        comm = WebsocketCommunicator(
+            application, f"/ws/chat/{conversation.id}/?after={after}", headers=WS_HOST
+        )
+        assert (await comm.connect())[0]
+        frame: dict[str, Any] = await comm.receive_json_from(timeout=2)
+        await comm.disconnect()
+        return frame
+
+    frame = async_to_sync(run)()
+    assert (frame["type"], frame["status"]) == ("error", 422)
+    assert "after must be a message id (ASCII digits)" in frame["detail"]
