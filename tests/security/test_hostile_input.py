@@ -251,3 +251,14 @@ def test_a_replay_position_that_is_not_ascii_digits_is_an_error_frame(after):
     frame = async_to_sync(run)()
     assert (frame["type"], frame["status"]) == ("error", 422)
     assert "after must be a message id (ASCII digits)" in frame["detail"]
+
+
+def test_unknown_body_fields_are_422_so_the_schema_lists_all_there_is():
+    conversation = conversation_create().id
+    response = LOCAL.post(
+        f"/api/chat/conversations/{conversation}/messages",
+        json.dumps({"content": "hi", "conten": "typo"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "body.conten: Extra inputs are not permitted"
