@@ -198,7 +198,6 @@ class AuthenticationRequiredMiddleware:
 
 
 NOT_API_PREFIXES = ("/admin/", "/ui/", "/static/", "/accounts/")
-JSON_TYPE = "application/json"
 
 
 def is_api_path(path: str) -> bool:
@@ -206,37 +205,13 @@ def is_api_path(path: str) -> bool:
     return not path.startswith(NOT_API_PREFIXES)
 
 
-class JsonOnlyMiddleware:
-    """API writes carry JSON or nothing: any other ``Content-Type`` is ``415``.
-
-    A web page can POST ``text/plain`` (or a form) to another site without a CORS preflight; JSON
-    it cannot. So a state-changing API request with a body, or with a ``Content-Type`` header, must
-    say ``application/json``. Bodiless requests without one (``curl -X POST …/run``) pass. A NUL
-    in an API path can name nothing and is answered ``404``.
-    """
+class NulPathMiddleware:
+    """A NUL in an API path names nothing: ``404`` before any lookup (PostgreSQL refuses NUL in text)."""
 
     def __init__(self, get_response: Middleware):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_api_path(request.path):
-            if "\x00" in request.path:
-                return JsonResponse({"detail": "Not Found"}, status=404)
-            if request.method in UNSAFE_METHODS:
-                refused = self._content_type_refusal(request)
-                if refused is not None:
-                    return refused
+        if "\x00" in request.path and is_api_path(request.path):
+            return JsonResponse({"detail": "Not Found: a path cannot contain NUL"}, status=404)
         return self.get_response(request)
-
-    @staticmethod
-    def _content_type_refusal(request: HttpRequest) -> HttpResponse | None:
-        declared = request.headers.get("Content-Type")
-        media = (declared or "").split(";", 1)[0].strip().lower()
-        has_body = bool(request.headers.get("Content-Length", "0").strip() not in ("", "0"))
-        if media == JSON_TYPE or (declared is None and not has_body):
-            return None
-        shown = declared if declared is not None else "none"
-        return JsonResponse(
-            {"detail": f"Unsupported Content-Type ({shown[:80]}): send the body as {JSON_TYPE}"},
-            status=415,
-        )
