@@ -20,7 +20,9 @@ from chat.selectors import conversation_history, conversation_list, messages_sto
 from chat.store import conversation_create
 from chat.submit import message_submit
 from chat.wire import message_out
-from orchestrator.models import Task
+from orchestrator.api.errors import BODY, BodyIn, NonBlankText, Text, responses
+from orchestrator.models import Approval, Task
+from orchestrator.security.permissions import api_permission, require_approval_answer
 
 router = Router(tags=["chat"])
 
@@ -55,8 +57,8 @@ class HistoryOut(Schema):
     messages: list[MessageOut]
 
 
-class MessageIn(Schema):
-    content: str
+class MessageIn(BodyIn):
+    content: NonBlankText  # at most 32768 bytes of UTF-8 (413 beyond)
 
 
 class CommandReply(Schema):
@@ -69,8 +71,8 @@ class TurnQueued(Schema):
     task_id: str
 
 
-class AnswerIn(Schema):
-    option: str
+class AnswerIn(BodyIn):
+    option: Text
 
 
 class AnswerOut(Schema):
@@ -83,10 +85,6 @@ class TurnStatus(Schema):
     messages: list[MessageOut] | None = None  # only once finished
 
 
-class Detail(Schema):
-    detail: str
-
-
 @contextmanager
 def chat_errors() -> Iterator[None]:
     try:
@@ -95,21 +93,24 @@ def chat_errors() -> Iterator[None]:
         raise HttpError(exc.status, exc.detail) from None
 
 
-@router.get("/conversations", response=ConversationsOut, summary="List conversations")
+@router.get("/conversations", response=responses(ConversationsOut), summary="List conversations")
+@api_permission("use_chat")
 def conversations_get(request: HttpRequest) -> dict[str, Any]:
     return {"conversations": conversation_list()}
 
 
-@router.post("/conversations", response=ConversationCreated, summary="Create a conversation")
+@router.post("/conversations", response=responses(ConversationCreated), summary="Create a conversation")
+@api_permission("use_chat")
 def conversations_post(request: HttpRequest) -> dict[str, Any]:
     return {"conversation_id": conversation_create().id}
 
 
 @router.get(
     "/conversations/{conversation_id}/history",
-    response={200: HistoryOut, 404: Detail},
+    response=responses(HistoryOut, 404),
     summary="Messages since the last /clear",
 )
+@api_permission("use_chat")
 def history_get(request: HttpRequest, conversation_id: str) -> dict[str, Any]:
     with chat_errors():
         return conversation_history(conversation_id)
@@ -117,9 +118,10 @@ def history_get(request: HttpRequest, conversation_id: str) -> dict[str, Any]:
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    response={200: CommandReply | TurnQueued, 404: Detail, 413: Detail, 422: Detail},
+    response=responses(CommandReply | TurnQueued, 404, *BODY),
     summary="Send a message (commands are answered at once, anything else queues a chat turn)",
 )
+@api_permission("use_chat")
 def messages_post(request: HttpRequest, conversation_id: str, body: MessageIn) -> dict[str, Any]:
     with chat_errors():
         submitted = message_submit(conversation_id=conversation_id, content=body.content)
@@ -129,17 +131,21 @@ def messages_post(request: HttpRequest, conversation_id: str, body: MessageIn) -
 
 
 @router.post(
-    "/conversations/{conversation_id}/proposals/{proposal_id}",
-    response={200: AnswerOut, 400: Detail, 404: Detail, 409: Detail},
+    "/conversations/{conversation_id}/proposals/{id:proposal_id}",
+    response=responses(AnswerOut, 400, 404, 409, *BODY),
     exclude_unset=True,
     summary="Approve or reject a proposal",
 )
+@api_permission("use_chat")
 def proposal_post(
-    request: HttpRequest, conversation_id: str, proposal_id: str, body: AnswerIn
+    request: HttpRequest, conversation_id: str, proposal_id: int, body: AnswerIn
 ) -> dict[str, Any]:
+    action = Approval.objects.filter(pk=proposal_id).values_list("action", flat=True).first()
+    if action is not None:  # an unknown proposal is the service's 404
+        require_approval_answer(request.user, action=action, option=body.option)
     with chat_errors():
         answered = proposal_answer(
-            conversation_id=conversation_id, proposal_id=proposal_id, option=body.option
+            conversation_id=conversation_id, proposal_id=str(proposal_id), option=body.option
         )
     out: dict[str, Any] = {"message": message_out(answered.message)}
     if answered.task_uid:
@@ -149,10 +155,11 @@ def proposal_post(
 
 @router.get(
     "/tasks/{task_id}",
-    response={200: TurnStatus, 404: Detail},
+    response=responses(TurnStatus, 404),
     exclude_unset=True,
     summary="Poll a task: pending, or finished with the messages it stored (read-only)",
 )
+@api_permission("use_chat")
 def task_get(request: HttpRequest, task_id: str) -> dict[str, Any]:
     status = Task.objects.filter(uid=task_id).values_list("status", flat=True).first()
     if status is None:

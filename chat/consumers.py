@@ -19,12 +19,14 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chat import push, ws_access
 from chat.errors import ChatError
+from chat.frames import FrameError, client_frame
 from chat.stream import Frame, Stream, error_frame, stream_collect, stream_open
 from chat.submit import message_submit
 
 logger = logging.getLogger(__name__)
 
 DB_ERROR_PAUSE_S = 1.0
+MAX_ID_DIGITS = 18  # as in orchestrator/api/paths.py
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -67,10 +69,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         raw = ws_access.query_params(self.scope).get("after")
         if raw is None or raw == "":
             return None, ""
-        try:
+        if raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS:  # int() also reads "١" and "1_0"
             return int(raw), ""
-        except ValueError:
-            return None, f"after must be a message id (an integer), not {raw[:40]!r}; nothing replayed"
+        return None, f"after must be a message id (ASCII digits), not {raw[:40]!r}; nothing replayed"
 
     async def disconnect(self, code: int) -> None:
         if self.pump is not None:
@@ -106,13 +107,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
-            frame = json.loads(text_data if text_data is not None else (bytes_data or b"").decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            await self.send_frame(error_frame(422, "Frames must be JSON objects"))
+            frame = client_frame(self.scope, text_data, bytes_data)
+        except FrameError as exc:
+            await self.send_frame(error_frame(exc.status, exc.detail))
             return
-        if not isinstance(frame, dict) or frame.get("type") != "message":
-            kind = frame.get("type") if isinstance(frame, dict) else None
-            await self.send_frame(error_frame(422, f"Unknown frame type {kind!r}; valid: 'message'"))
+        if frame["type"] != "message":
+            await self.send_frame(error_frame(422, f"Unknown frame type {frame['type']!r}; valid: 'message'"))
             return
         try:
             await database_sync_to_async(message_submit)(

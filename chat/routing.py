@@ -11,5 +11,5 @@ from chat.consumers import ChatConsumer
 
 # The session middleware lets a logged-in browser in when authentication is required.
 websocket_urlpatterns: list[Any] = [
-    re_path(r"^ws/chat/(?P<conversation_id>[^/]+)/?$", AuthMiddlewareStack(ChatConsumer.as_asgi())),
+    re_path(r"^ws/chat/(?P<conversation_id>[0-9a-z]{1,32})/?$", AuthMiddlewareStack(ChatConsumer.as_asgi())),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from chat.models import Conversation
 from chat.selectors import conversation_list
+from orchestrator.security.json_input import text_problem
 from orchestrator.ui.access import ui_view
 
 
@@ -18,7 +19,8 @@ def chat_page(request: HttpRequest) -> HttpResponse:
     """
     conversations = conversation_list()
     wanted = request.GET.get("c", "")
-    current = wanted if wanted and Conversation.objects.filter(pk=wanted).exists() else ""
+    storable = wanted and text_problem(wanted) is None  # a NUL would fail on PostgreSQL
+    current = wanted if storable and Conversation.objects.filter(pk=wanted).exists() else ""
     return render(
         request, "chat/chat.html", {"nav": "chat", "conversations": conversations, "current": current}
     )

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "orchestrator.security.middleware.OriginCheckMiddleware",
+    "orchestrator.security.middleware.NulPathMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "orchestrator.security.middleware.AuthenticationRequiredMiddleware",

@@ -9,6 +9,7 @@ from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from orchestrator.admin.concurrency import VersionedAdmin
 from orchestrator.admin.forms import LLMProfileForm, StructuredTextField
 from orchestrator.admin.notices import NoticesAdmin, off_machine_warning
 from orchestrator.admin.singletons import SingletonAdmin
@@ -22,7 +23,7 @@ STRUCTURED_TEXT: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 
 
 @admin.register(LLMProfile)
-class LLMProfileAdmin(NoticesAdmin[LLMProfile]):
+class LLMProfileAdmin(VersionedAdmin[LLMProfile], NoticesAdmin[LLMProfile]):
     form = LLMProfileForm
     list_display = ("name", "backend", "base_url", "model", "stays_local")
     fieldsets = (
@@ -54,7 +55,7 @@ class LLMProfileAdmin(NoticesAdmin[LLMProfile]):
         self.show_notices(request, obj)
 
 
-class SuperuserOnlyAdmin(admin.ModelAdmin[_M]):
+class SuperuserOnlyAdmin(VersionedAdmin[_M]):
     """Everything about these rows is superuser-only, whatever permissions a staff user holds."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -272,8 +272,11 @@ def platform_form_for(platform_names: Iterable[str]) -> type[PlatformConfigForm]
 
 
 class ApiTokenAddForm(forms.ModelForm[ApiToken]):
-    """Creating a token asks only for its name; the value is generated and shown once."""
+    """Creating a token asks for its name and whether it is read-only; the value is shown once.
+
+    The token acts for the person creating it, with their permissions (never more).
+    """
 
     class Meta:
         model = ApiToken
-        fields = ["name"]
+        fields = ["name", "read_only"]

@@ -15,6 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from integrations import registry
+from orchestrator.admin.concurrency import VersionedAdmin
 from orchestrator.admin.forms import CLEAR_SUFFIX, SECRET_PREFIX, integration_form_for, platform_form_for
 from orchestrator.admin.notices import NoticesAdmin, automation_messages
 from orchestrator.models import Integration, PlatformConfig
@@ -56,7 +57,7 @@ class PlatformConfigInline(admin.StackedInline[PlatformConfig, Integration]):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(NoticesAdmin[Integration]):
+class IntegrationAdmin(VersionedAdmin[Integration], NoticesAdmin[Integration]):
     inlines = [PlatformConfigInline]
     list_display = ("integration_id", "enabled", "schedule", "platform_list", "llm")
     list_filter = ("type", "enabled")

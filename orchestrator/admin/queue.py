@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from orchestrator.admin.concurrency import VersionedAdmin
 from orchestrator.admin.readonly import ReadOnlyAdmin, preformatted_view
 from orchestrator.admin.singletons import SingletonAdmin
 from orchestrator.models import QueuePolicy, QueueSettings, Task, WorkerHeartbeat
@@ -69,6 +70,6 @@ class QueueSettingsAdmin(SingletonAdmin):
 
 
 @admin.register(QueuePolicy)
-class QueuePolicyAdmin(admin.ModelAdmin[QueuePolicy]):
+class QueuePolicyAdmin(VersionedAdmin[QueuePolicy]):
     list_display = ("task_type", "deduplicate_pending", "rate_limit_max", "rate_limit_per")
     search_fields = ("task_type",)

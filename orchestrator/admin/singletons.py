@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from orchestrator.admin.concurrency import VersionedAdmin
 
-class SingletonAdmin(admin.ModelAdmin[Any]):  # Any: every singleton model, each with load()
+
+class SingletonAdmin(VersionedAdmin[Any]):  # Any: every singleton model, each with load()
     """The model's ``load()`` row is the only one: no second add, no delete, the list is that row."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -17,20 +17,24 @@ from orchestrator.models import ApiToken
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
-    list_display = ("name", "active", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "user", "read_only", "active", "created_at", "last_used_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name",)
     actions = ["revoke"]
     add_form = ApiTokenAddForm
-    fields = ("name", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("created_at", "last_used_at", "revoked_at")
+    fields = ("name", "user", "read_only", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("user", "read_only", "created_at", "last_used_at", "revoked_at")
 
     @admin.display(boolean=True, description="active")
     def active(self, obj: ApiToken) -> bool:
         return obj.revoked_at is None
 
     def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
-        return ("name",) if obj is None else self.fields
+        return ("name", "read_only") if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> Any:
+        # Who a token acts for and what it may do are fixed at creation: make another to change them.
+        return () if obj is None else self.readonly_fields
 
     def get_form(
         self, request: HttpRequest, obj: ApiToken | None = None, change: bool = False, **kwargs: Any
@@ -45,9 +49,11 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
         if change:
             super().save_model(request, obj, form, change)
             return
-        issued, raw = ApiToken.issue(obj.name)
+        # The token acts for whoever creates it: a staff user cannot mint a superuser's token.
+        issued, raw = ApiToken.issue(obj.name, user=request.user, read_only=obj.read_only)
         # The admin goes on with *obj* (log entry, redirect): make it the row just issued.
         obj.pk, obj.token_hash, obj.created_at = issued.pk, issued.token_hash, issued.created_at
+        obj.user = issued.user
         obj._state.adding = False
         messages.warning(
             request,

@@ -1,60 +1,26 @@
 """Structured values (settings, classifications, automations) as text a person edits: YAML or JSON.
 
-Parsing returns plain JSON-compatible data or raises :class:`TextParseError` naming the line and
-column. ``!yolo <action>`` becomes ``{"yolo": <action>}`` (the JSON spelling of the YAML tag) and is written
-back as ``!yolo``, so a person sees what they typed.
+Parsing is the configuration files' own loader (:func:`orchestrator.config_io.yaml_format.load_yaml`
+without ``!secret``), so a text the admin accepts is one ``import_config`` accepts, and the reverse:
+the same duplicate-key, nesting and alias limits, ``!yolo``, dates kept as strings. It returns plain
+JSON-compatible data or raises :class:`TextParseError` naming the line and column.
+``!yolo <action>`` becomes ``{"yolo": <action>}`` and is written back as ``!yolo``, so a person
+sees what they typed.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import yaml
+
+from orchestrator.config_io.yaml_format import ConfigFormatError, load_yaml
 
 YOLO_TAG = "!yolo"
 
 
 class TextParseError(ValueError):
     """The text is neither valid YAML nor valid JSON; the message names the line and column."""
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without timestamps (a date would not survive JSON), refusing duplicate keys
-    (YAML would silently keep the last ``then:``), and with ``!yolo``."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
-                continue  # an unhashable key is refused by the base constructor
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-# Copy before removing: the resolver table is shared with every other SafeLoader.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_yolo(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.MappingNode):
-        return {"yolo": loader.construct_mapping(node, deep=True)}
-    if isinstance(node, yaml.SequenceNode):
-        raise yaml.constructor.ConstructorError(
-            None, None, "!yolo wraps one action (a scalar or a mapping), not a list", node.start_mark
-        )
-    return {"yolo": loader.construct_scalar(node)}  # type: ignore[arg-type]  # a ScalarNode here
-
-
-_Loader.add_constructor(YOLO_TAG, _construct_yolo)
 
 
 class _Yolo:
@@ -85,44 +51,14 @@ def _mark_yolo(value: Any) -> Any:
     return value
 
 
-def _line_of(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    if mark is None:
-        return ""
-    return f" at line {mark.line + 1}, column {mark.column + 1}"
-
-
-def _check_storable(value: Any) -> None:
-    """Reject what YAML can express but a JSON column cannot hold (binary, sets, NaN)."""
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise TextParseError(f"cannot be stored as JSON: {exc}") from None
-
-
 def text_parse(text: str) -> Any:
     """Parse YAML or JSON text into JSON-compatible data; raise :class:`TextParseError` if malformed."""
-    stripped = text.strip()
-    json_error: json.JSONDecodeError | None = None
-    if stripped[:1] in {"{", "["}:
-        try:
-            value = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            json_error = exc  # maybe YAML flow style such as [archive]; try YAML before giving up
-        else:
-            _check_storable(value)
-            return value
     try:
-        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        if json_error is not None:
-            raise TextParseError(
-                f"invalid JSON at line {json_error.lineno}, column {json_error.colno}: {json_error.msg}"
-            ) from None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise TextParseError(f"invalid YAML{_line_of(exc)}: {problem}") from None
-    _check_storable(value)
-    return value
+        return load_yaml(text, source="", secrets=False)
+    except ConfigFormatError as exc:
+        if exc.where.startswith("line"):
+            raise TextParseError(f"invalid {exc.language} at {exc.where}: {exc.problem}") from None
+        raise TextParseError(f"{exc.where}: {exc.problem}" if exc.where else exc.problem) from None
 
 
 def text_dump(value: Any) -> str:

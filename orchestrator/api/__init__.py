@@ -1,12 +1,19 @@
-"""The HTTP API (django-ninja), mounted at the site root; OpenAPI at /api/openapi.json."""
+"""The HTTP API (django-ninja), mounted at the site root; OpenAPI at /api/openapi.json.
+
+Conventions every route follows (new ones too): ids in paths use the ``{id:…}`` converter
+(:mod:`orchestrator.api.paths`), ``response=`` comes from :func:`orchestrator.api.errors.responses`
+so every status is documented, refusals raise ``HttpError`` and answer ``{"detail": string}``, and
+``@api_permission(...)`` (:mod:`orchestrator.security.permissions`) says who may call it.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
 
+import orchestrator.api.paths  # noqa: F401  # registers the {id:…} converter before the routes
 from chat.api import router as chat_router
+from orchestrator.api import errors
 from orchestrator.api.actions import router as actions_router
 from orchestrator.api.approvals import router as approvals_router
 from orchestrator.api.integrations import router as integrations_router
@@ -20,15 +27,16 @@ api = NinjaAPI(
     description="Self-hosted assistant: integrations, queue, approvals and chat.",
     docs_url="/api/docs",
     openapi_url="/api/openapi.json",
+    parser=errors.JsonParser(),
 )
+errors.install(api)
 
 
-@api.exception_handler(RequestDataTooBig)
-def request_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return api.create_response(request, {"detail": "Request body too large"}, status=413)
+class Health(Schema):
+    status: str
 
 
-@api.get("/", tags=["health"], summary="Health check", auth=None)
+@api.api_operation(["GET", "HEAD"], "/", response=Health, tags=["health"], summary="Health check", auth=None)
 def health(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok"}
 

@@ -10,10 +10,10 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from orchestrator.actions.undo import UndoError, action_undo
-from orchestrator.api.errors import error_responses
+from orchestrator.api.errors import responses
 from orchestrator.api.ledger_out import ActionOut, action_out
 from orchestrator.models import ActionRecord
-from orchestrator.ui.access import api_permission
+from orchestrator.security.permissions import api_permission
 from orchestrator.ui.selectors import FilterError, actions_page
 
 router = Router(tags=["actions"])
@@ -40,11 +40,11 @@ class ActionPageOut(Schema):
 
 @router.get(
     "",
-    response={200: ActionPageOut, **error_responses(400, validated=True)},
+    response=responses(ActionPageOut, 400, 422),
     summary="List ledger rows (newest first)",
 )
+@api_permission("view_activity")
 def action_list(request: HttpRequest, query: Query[ActionQuery]) -> dict[str, Any]:
-    api_permission(request, "view_activity")
     try:
         page = actions_page(
             integration=query.integration,
@@ -62,11 +62,10 @@ def action_list(request: HttpRequest, query: Query[ActionQuery]) -> dict[str, An
     }
 
 
-@router.post(
-    "/{action_id}/undo", response={200: UndoOut, **error_responses(404, 409, 502)}, summary="Undo an action"
-)
-def action_undo_endpoint(request: HttpRequest, action_id: str) -> dict[str, Any]:
-    record = ActionRecord.objects.filter(pk=int(action_id)).first() if action_id.isdigit() else None
+@router.post("/{id:action_id}/undo", response=responses(UndoOut, 404, 409, 502), summary="Undo an action")
+@api_permission("undo_action")
+def action_undo_endpoint(request: HttpRequest, action_id: int) -> dict[str, Any]:
+    record = ActionRecord.objects.filter(pk=action_id).first()
     if record is None:
         raise HttpError(404, f"Action '{action_id}' not found")
     try:

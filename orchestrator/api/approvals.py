@@ -6,7 +6,7 @@ is checked on every access, recorded and audited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -18,8 +18,10 @@ from orchestrator.actions.approvals import (
     approval_fail,
     approvals_expire_due,
 )
+from orchestrator.api.errors import BODY, BodyIn, Text, responses
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Approval
+from orchestrator.security.permissions import api_permission, require_approval_answer
 
 router = Router(tags=["approvals"])
 
@@ -41,8 +43,11 @@ class ApprovalListOut(Schema):
     approvals: list[ApprovalOut]
 
 
-class DecisionIn(Schema):
-    option: str
+ApprovalStatus = Literal["pending", "approved", "rejected", "expired", "failed"]
+
+
+class DecisionIn(BodyIn):
+    option: Text
 
 
 class DecisionOut(Schema):
@@ -65,11 +70,9 @@ def approval_out(approval: Approval) -> dict[str, Any]:
     }
 
 
-@router.get("", response=ApprovalListOut, summary="List approvals")
-def approval_list(request: HttpRequest, status: str | None = None) -> dict[str, Any]:
-    valid = Approval.Status.values
-    if status is not None and status not in valid:
-        raise HttpError(400, f"Invalid status '{status}'. Valid statuses: {', '.join(valid)}")
+@router.get("", response=responses(ApprovalListOut, 422), summary="List approvals")
+@api_permission("view_activity")
+def approval_list(request: HttpRequest, status: ApprovalStatus | None = None) -> dict[str, Any]:
     approvals_expire_due()
     found = Approval.objects.select_related("item").order_by("-id")
     if status is not None:
@@ -77,11 +80,18 @@ def approval_list(request: HttpRequest, status: str | None = None) -> dict[str, 
     return {"approvals": [approval_out(a) for a in found]}
 
 
-@router.post("/{approval_id}", response=DecisionOut, exclude_none=True, summary="Approve or reject")
-def approval_answer(request: HttpRequest, approval_id: str, body: DecisionIn) -> dict[str, Any]:
-    approval = Approval.objects.filter(pk=int(approval_id)).first() if approval_id.isdigit() else None
+@router.post(
+    "/{id:approval_id}",
+    response=responses(DecisionOut, 400, 404, 409, *BODY),
+    exclude_none=True,
+    summary="Approve or reject",
+)
+@api_permission("answer_approval")
+def approval_answer(request: HttpRequest, approval_id: int, body: DecisionIn) -> dict[str, Any]:
+    approval = Approval.objects.filter(pk=approval_id).first()
     if approval is None:
         raise HttpError(404, f"Approval '{approval_id}' not found")
+    require_approval_answer(request.user, action=approval.action, option=body.option)
     try:
         decision = approval_decide(approval=approval, option=body.option)
     except ApprovalError as exc:

@@ -7,8 +7,10 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from integrations import registry
+from orchestrator.api.errors import responses
 from orchestrator.models import Integration
 from orchestrator.running.triggers import TriggerError, integration_trigger
+from orchestrator.security.permissions import api_permission
 
 router = Router(tags=["integrations"])
 
@@ -40,7 +42,10 @@ def _integration_out(integration: Integration) -> IntegrationOut:
     )
 
 
-@router.get("/integrations", response=list[IntegrationOut], exclude_none=True, summary="List integrations")
+@router.get(
+    "/integrations", response=responses(list[IntegrationOut]), exclude_none=True, summary="List integrations"
+)
+@api_permission("view_activity")
 def integration_list(request: HttpRequest) -> list[IntegrationOut]:
     return [_integration_out(i) for i in Integration.objects.prefetch_related("platforms")]
 
@@ -53,11 +58,26 @@ def _trigger(integration_id: str, platform: str | None) -> RunOut:
     return RunOut(task_ids=[t.uid for t in tasks], status="pending")
 
 
-@router.post("/integrations/{integration_id}/run", response=RunOut, summary="Run every enabled platform")
+# TriggerError's statuses: 404 unknown integration or platform, 409 disabled or not installed,
+# 400 no platforms configured.
+TRIGGER_ERRORS = (400, 404, 409)
+
+
+@router.post(
+    "/integrations/{integration_id}/run",
+    response=responses(RunOut, *TRIGGER_ERRORS),
+    summary="Run every enabled platform",
+)
+@api_permission("run_integration")
 def integration_run(request: HttpRequest, integration_id: str) -> RunOut:
     return _trigger(integration_id, None)
 
 
-@router.post("/integrations/{integration_id}/{platform}/run", response=RunOut, summary="Run one platform")
+@router.post(
+    "/integrations/{integration_id}/{platform}/run",
+    response=responses(RunOut, *TRIGGER_ERRORS),
+    summary="Run one platform",
+)
+@api_permission("run_integration")
 def platform_run(request: HttpRequest, integration_id: str, platform: str) -> RunOut:
     return _trigger(integration_id, platform)

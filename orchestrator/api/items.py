@@ -9,11 +9,11 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from orchestrator.api.errors import error_responses
+from orchestrator.api.errors import responses
 from orchestrator.api.ledger_out import ActionOut, action_out
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Item
-from orchestrator.ui.access import api_permission
+from orchestrator.security.permissions import api_permission
 from orchestrator.ui.selectors import FilterError, ItemFilters, items_page
 
 router = Router(tags=["items"])
@@ -66,11 +66,11 @@ def item_out(item: Item) -> dict[str, Any]:
 
 @router.get(
     "",
-    response={200: ItemPageOut, **error_responses(400, validated=True)},
+    response=responses(ItemPageOut, 400, 422),
     summary="List recent items (newest first)",
 )
+@api_permission("view_activity")
 def item_list(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
-    api_permission(request, "view_activity")
     try:
         filters = ItemFilters.parse(
             integration=query.integration,

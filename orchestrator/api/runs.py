@@ -9,10 +9,10 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from orchestrator.api.errors import error_responses
+from orchestrator.api.errors import responses
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Run
-from orchestrator.ui.access import api_permission
+from orchestrator.security.permissions import api_permission
 from orchestrator.ui.selectors import FilterError, runs_page
 
 router = Router(tags=["runs"])
@@ -61,11 +61,9 @@ def run_out(run: Run) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "", response={200: RunPageOut, **error_responses(400, validated=True)}, summary="List runs (newest first)"
-)
+@router.get("", response=responses(RunPageOut, 400, 422), summary="List runs (newest first)")
+@api_permission("view_activity")
 def run_list(request: HttpRequest, query: Query[RunQuery]) -> dict[str, Any]:
-    api_permission(request, "view_activity")
     try:
         page = runs_page(
             integration=query.integration,

@@ -8,11 +8,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from orchestrator.api.errors import error_responses
+from orchestrator.api.errors import responses
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Task
 from orchestrator.queue.deadletter import NotRerunnable, task_rerun
-from orchestrator.ui.access import api_permission
+from orchestrator.security.permissions import api_permission
 
 router = Router(tags=["tasks"])
 
@@ -48,9 +48,8 @@ def task_out(task: Task) -> dict[str, Any]:
     return body
 
 
-@router.get(
-    "/{task_id}", response={200: TaskOut, **error_responses(404)}, exclude_unset=True, summary="Task status"
-)
+@router.get("/{task_id}", response=responses(TaskOut, 404), exclude_unset=True, summary="Task status")
+@api_permission("view_activity")
 def task_detail(request: HttpRequest, task_id: str) -> dict[str, Any]:
     task = Task.objects.filter(uid=task_id).first()
     if task is None:
@@ -60,14 +59,14 @@ def task_detail(request: HttpRequest, task_id: str) -> dict[str, Any]:
 
 @router.post(
     "/{task_id}/retry",
-    response={200: TaskOut, **error_responses(404, 409)},
+    response=responses(TaskOut, 404, 409),
     exclude_unset=True,
     summary="Run a failed (dead-letter) task again",
     description="Puts a failed task back in the queue with fresh attempts. When an identical task is "
     "already pending, that task is returned instead of a duplicate. 409 when the task is not failed.",
 )
+@api_permission("run_integration")
 def task_retry(request: HttpRequest, task_id: str) -> dict[str, Any]:
-    api_permission(request, "run_integration")
     task = Task.objects.filter(uid=task_id).first()
     if task is None:
         raise HttpError(404, f"Task '{task_id}' not found")

@@ -16,6 +16,7 @@ from orchestrator.models.items import Item
 from orchestrator.models.ledger import ActionRecord
 from orchestrator.models.llm import LLMCall, LLMLease
 from orchestrator.models.notes import Note
+from orchestrator.models.permissions import StewardPermission
 from orchestrator.models.runs import Run
 from orchestrator.models.tasks import Task, WorkerHeartbeat
 from orchestrator.models.tokens import ApiToken
@@ -39,6 +40,7 @@ __all__ = [
     "QueueSettings",
     "Run",
     "Script",
+    "StewardPermission",
     "Task",
     "WorkerHeartbeat",
 ]

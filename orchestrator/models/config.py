@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -39,7 +39,25 @@ def is_private_url(url: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
-class LLMProfile(models.Model):
+class Versioned(models.Model):
+    """A row people edit concurrently: every save raises ``version`` (orchestrator/admin/concurrency.py)."""
+
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised by every save; saves made on an older one are refused"
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+
+class LLMProfile(Versioned):
     class Backend(models.TextChoices):
         OPENAI = "openai", "OpenAI-compatible server (Ollama, llama.cpp server, vLLM, …)"
         EMBEDDED = "embedded", "Embedded llama.cpp (in-process, offline)"
@@ -90,7 +108,7 @@ class LLMProfile(models.Model):
             raise ValidationError({"max_concurrency": "max_concurrency must be at least 1"})
 
 
-class Integration(models.Model):
+class Integration(Versioned):
     type = models.CharField(max_length=64)
     name = models.CharField(max_length=64, validators=[validate_name], help_text=NAME_HELP)
     enabled = models.BooleanField(default=True)
@@ -247,7 +265,7 @@ def service_reversibility() -> dict[str, bool]:
     return found
 
 
-class Script(models.Model):
+class Script(Versioned):
     class OnOutput(models.TextChoices):
         NONE = "", "keep on the task only"
         AUDIT = "audit", "write to the audit log"
@@ -272,7 +290,7 @@ class Script(models.Model):
             raise ValidationError({"inputs": "inputs must be a list of names"})
 
 
-class SingletonModel(models.Model):
+class SingletonModel(Versioned):
     """A settings model with exactly one row (pk 1), created on first :meth:`load`."""
 
     class Meta:
@@ -312,7 +330,7 @@ class QueueSettings(SingletonModel):
             raise ValidationError({"rate_limit_per": "A rate limit needs both max and per"})
 
 
-class QueuePolicy(models.Model):
+class QueuePolicy(Versioned):
     """Per task type overrides; ``task_type`` may be an fnmatch glob such as ``service.*``."""
 
     task_type = models.CharField(max_length=200, unique=True)

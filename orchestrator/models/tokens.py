@@ -1,10 +1,18 @@
-"""API tokens: shown once at creation, stored as a SHA-256 hash, revocable."""
+"""API tokens: shown once at creation, stored as a SHA-256 hash, revocable.
+
+A token acts for its ``user`` and carries that user's permissions; a token without one (made
+before tokens had owners, or by ``create_api_token`` without ``--user``) acts for the owner, the
+first active superuser. A read-only token is refused every state-changing request.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
@@ -22,6 +30,17 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text="Whose permissions the token carries; empty: the first active superuser",
+    )
+    read_only = models.BooleanField(
+        default=False, help_text="Only GET requests: the token can look but never change anything"
+    )
 
     class Meta:
         verbose_name = "API token"
@@ -31,10 +50,18 @@ class ApiToken(models.Model):
         return self.name
 
     @classmethod
-    def issue(cls, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, name: str, *, user: Any = None, read_only: bool = False) -> tuple[ApiToken, str]:
         """Create a token; the raw value is returned once and never stored."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        return cls.objects.create(name=name, token_hash=hash_token(raw)), raw
+        token = cls.objects.create(name=name, token_hash=hash_token(raw), user=user, read_only=read_only)
+        return token, raw
+
+    def acting_user(self) -> Any:
+        """The active user this token acts for, or None (the user is gone or deactivated)."""
+        if self.user_id is None:
+            return get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        user = self.user
+        return user if user is not None and user.is_active else None
 
     @classmethod
     def authenticate(cls, raw: str) -> ApiToken | None:

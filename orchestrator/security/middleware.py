@@ -1,4 +1,5 @@
-"""Request gates (docs/SECURITY.md): cross-site refusal, authentication in exposed mode, login throttling."""
+"""Request gates (docs/SECURITY.md): cross-site refusal, authentication in exposed mode, read-only
+tokens, JSON-only API bodies, login throttling."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.http.request import validate_host
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect
 
@@ -25,15 +25,64 @@ LOGIN_WINDOW_S = 15 * 60
 Middleware = Callable[[HttpRequest], HttpResponse]
 
 
-def origin_allowed(origin: str, request_host: str | None = None) -> bool:
-    """The Origin rule shared by HTTP and websockets: its host must be an allowed host."""
-    host = urlsplit(origin).netloc if origin and origin != "null" else ""
-    if not host:
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# A websocket's origin is its page's: compare ws/wss sockets as the http/https pages they serve.
+WEB_SCHEMES = {"ws": "http", "wss": "https"}
+# The loopback names of this machine are one host: a page on localhost:6767 may call 127.0.0.1:6767.
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def origin_key(origin: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an origin, default ports filled in; None when it is not one."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:  # a port that is not a number, an unbalanced IPv6 bracket
+        return None
+    scheme = WEB_SCHEMES.get(parts.scheme.lower(), parts.scheme.lower())
+    host = (parts.hostname or "").lower()
+    if scheme not in DEFAULT_PORTS or not host or parts.path not in ("", "/") or parts.query:
+        return None
+    host = "localhost" if host in LOOPBACK_NAMES else host
+    return scheme, host, port if port is not None else DEFAULT_PORTS[scheme]
+
+
+def own_origin(scheme: str, host: str) -> str:
+    """The origin a request arrived at, from its scheme (http/https/ws/wss) and Host header."""
+    return f"{scheme}://{host}"
+
+
+def _own_keys(request_origin: str) -> list[tuple[str, str, int]]:
+    key = origin_key(request_origin)
+    if key is None:
+        return []
+    keys = [key]
+    scheme, host, port = key
+    if scheme == "http" and port == 80 and ":" not in request_origin.split("//", 1)[-1]:
+        # Behind a TLS-terminating proxy the request arrives as plain http for the https page.
+        keys.append(("https", host, 443))
+    return keys
+
+
+def origin_allowed(origin: str, request_origin: str | None = None) -> bool:
+    """The Origin rule shared by HTTP and websockets: scheme, host and port must all match.
+
+    Allowed are the request's own origin (*request_origin*, e.g. ``http://localhost:6767``) and the
+    configured ``CSRF_TRUSTED_ORIGINS``. A page on another port of the same host is another site.
+    """
+    key = origin_key(origin) if origin and origin != "null" else None
+    if key is None:
         return False
-    if request_host is not None and host == request_host:
+    if request_origin is not None and key in _own_keys(request_origin):
         return True
-    bare = urlsplit(f"//{host}").hostname or ""
-    return validate_host(bare, settings.ALLOWED_HOSTS) or validate_host(host, settings.ALLOWED_HOSTS)
+    return any(key == origin_key(trusted) for trusted in settings.CSRF_TRUSTED_ORIGINS)
+
+
+def request_origin(request: HttpRequest) -> str | None:
+    try:
+        return own_origin(request.scheme or "http", request.get_host())
+    except DisallowedHost:
+        return None
 
 
 class OriginCheckMiddleware:
@@ -51,7 +100,7 @@ class OriginCheckMiddleware:
         if (
             request.method in UNSAFE_METHODS
             and origin is not None
-            and not origin_allowed(origin, request.get_host())
+            and not origin_allowed(origin, request_origin(request))
         ):
             return JsonResponse({"detail": f"Cross-site request refused (Origin {origin})"}, status=403)
         return self.get_response(request)
@@ -76,16 +125,9 @@ class AuthenticationRequiredMiddleware:
         if settings.AUTH_REQUIRED and not self._is_public(request):
             raw = bearer_token(request)
             if raw:
-                token = ApiToken.authenticate(raw)
-                if token is None:
-                    return JsonResponse({"detail": "Unauthorized"}, status=401)
-                # Token requests act as the first superuser (the owner): Steward has one person.
-                owner = (
-                    get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-                )
-                if owner is not None:
-                    request.user = owner
-                request.api_token = token  # type: ignore[attr-defined]
+                refused = self._token_refusal(request, raw)
+                if refused is not None:
+                    return refused
             elif not request.user.is_authenticated:
                 if request.path.startswith("/ui/"):
                     return redirect(f"{settings.LOGIN_URL}?next={request.path}")
@@ -97,6 +139,21 @@ class AuthenticationRequiredMiddleware:
         response = self.get_response(request)
         self._count_login_failure(request, response)
         return response
+
+    @staticmethod
+    def _token_refusal(request: HttpRequest, raw: str) -> HttpResponse | None:
+        """Act as the token's user, or refuse: unknown or revoked (401), read-only and writing (403)."""
+        token = ApiToken.authenticate(raw)
+        user = token.acting_user() if token is not None else None
+        if token is None or user is None:
+            return JsonResponse({"detail": "Unauthorized"}, status=401)
+        if token.read_only and request.method in UNSAFE_METHODS:
+            return JsonResponse(
+                {"detail": f"API token '{token.name}' is read-only: it may only read (GET)"}, status=403
+            )
+        request.user = user
+        request.api_token = token  # type: ignore[attr-defined]
+        return None
 
     def _csrf_refused(self, request: HttpRequest) -> HttpResponse | None:
         """A session (cookie) is sent by the browser on its own, so it needs a CSRF token too.
@@ -138,3 +195,23 @@ class AuthenticationRequiredMiddleware:
                 cache.incr(key)
             except ValueError:
                 cache.set(key, 1, LOGIN_WINDOW_S)
+
+
+NOT_API_PREFIXES = ("/admin/", "/ui/", "/static/", "/accounts/")
+
+
+def is_api_path(path: str) -> bool:
+    """The HTTP API is mounted at the site root: everything but the admin, pages and static files."""
+    return not path.startswith(NOT_API_PREFIXES)
+
+
+class NulPathMiddleware:
+    """A NUL in an API path names nothing: ``404`` before any lookup (PostgreSQL refuses NUL in text)."""
+
+    def __init__(self, get_response: Middleware):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path and is_api_path(request.path):
+            return JsonResponse({"detail": "Not Found: a path cannot contain NUL"}, status=404)
+        return self.get_response(request)

@@ -17,6 +17,7 @@ from orchestrator.actions.undo import UndoError, action_undo
 from orchestrator.models import ActionRecord, Approval, Task
 from orchestrator.queue.deadletter import NotRerunnable, task_rerun
 from orchestrator.running.triggers import TriggerError, integration_trigger
+from orchestrator.security.permissions import PermissionRefused, require_approval_answer
 from orchestrator.ui.access import ui_view
 from orchestrator.ui.live import wake
 
@@ -53,6 +54,11 @@ def approval_answer(request: HttpRequest, approval_id: int) -> HttpResponse:
         messages.error(request, f"Approval {approval_id} does not exist (any more).")
         return back(request, "/ui/approvals/")
     option = request.POST.get("option", "")
+    try:
+        require_approval_answer(request.user, action=approval.action, option=option)
+    except PermissionRefused as exc:
+        messages.error(request, exc.detail)
+        return back(request, "/ui/approvals/")
     try:
         decision = approval_decide(approval=approval, option=option)
     except ApprovalError as exc:

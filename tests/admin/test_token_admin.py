@@ -14,9 +14,15 @@ pytestmark = pytest.mark.django_db
 TOKEN_PATTERN = re.compile(r"stw_[A-Za-z0-9_-]{40,}")
 
 
-def test_add_form_asks_only_for_a_name(admin_client):
+def test_add_form_asks_only_for_a_name_and_read_only(admin_client):
     form = admin_client.get(reverse("admin:orchestrator_apitoken_add")).context["adminform"].form
-    assert list(form.fields) == ["name"]
+    assert list(form.fields) == ["name", "read_only"]
+
+
+def test_a_token_made_in_the_admin_acts_for_its_maker_and_can_be_read_only(admin_client, admin_user):
+    admin_client.post(reverse("admin:orchestrator_apitoken_add"), {"name": "tv", "read_only": "on"})
+    token = ApiToken.objects.get(name="tv")
+    assert (token.user, token.read_only) == (admin_user, True)
 
 
 def test_created_token_is_shown_once_then_only_its_name(admin_client):

@@ -199,7 +199,8 @@ def test_clients_without_origin_and_local_pages_are_let_in(conversation, origin)
         ({"type": "message", "content": "x" * 32_769}, 413, "Message too long (max 32768 bytes)"),
         ({"type": "message"}, 422, "Message content must be a string"),
         ({"type": "dance"}, 422, "Unknown frame type 'dance'; valid: 'message'"),
-        ("not json", 422, "Frames must be JSON objects"),
+        ("not json", 422, "frame: invalid JSON at line 1, column 1: Expecting value"),
+        ("[1]", 422, "Frames must be JSON objects"),
     ],
 )
 def test_bad_client_frames_get_an_error_frame_and_the_socket_stays_usable(
@@ -273,7 +274,7 @@ def test_exposed_mode_refuses_anonymous_sockets_with_4401(conversation, exposed)
 
 
 @pytest.mark.parametrize("where", ["header", "query"])
-def test_exposed_mode_accepts_an_api_token(conversation, exposed, where):
+def test_exposed_mode_accepts_an_api_token(conversation, exposed, where, admin_user):
     from orchestrator.models import ApiToken
 
     _, raw = ApiToken.issue("phone")

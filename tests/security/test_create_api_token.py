@@ -36,6 +36,23 @@ def test_only_the_hash_is_stored():
 
 
 @pytest.mark.django_db
+def test_read_only_tokens_for_a_named_user(django_user_model):
+    alice = django_user_model.objects.create_user("alice")
+    out = io.StringIO()
+    call_command("create_api_token", "tv", "--user", "alice", "--read-only", stdout=out)
+    token = ApiToken.authenticate(out.getvalue().strip())
+    assert token is not None
+    assert (token.user, token.read_only, token.acting_user()) == (alice, True, alice)
+
+
+@pytest.mark.django_db
+def test_an_unknown_user_is_a_command_error():
+    with pytest.raises(CommandError, match="No active user named 'nobody'"):
+        call_command("create_api_token", "tv", "--user", "nobody", stdout=io.StringIO())
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
 def test_duplicate_name_is_a_command_error():
     call_command("create_api_token", "laptop", stdout=io.StringIO())
     with pytest.raises(CommandError, match="'laptop' already exists"):

@@ -39,7 +39,7 @@ def test_health_needs_no_auth(remote_client):
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-def test_bearer_token_from_create_api_token_is_accepted(remote_client, dummy_integration):
+def test_bearer_token_from_create_api_token_is_accepted(remote_client, dummy_integration, admin_user):
     token = new_token()
     response = remote_client.post(RUN, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200
@@ -76,7 +76,7 @@ def test_logged_in_session_without_csrf_token_is_refused(exposed, admin_user, du
     assert not Task.objects.exists()
 
 
-def test_token_requests_need_no_csrf_token(remote_client, dummy_integration):
+def test_token_requests_need_no_csrf_token(remote_client, dummy_integration, admin_user):
     token = new_token()
     client = Client(HTTP_HOST="steward.example.com", enforce_csrf_checks=True)
     assert client.post(RUN, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.contrib.auth import get_user_model
 
 from orchestrator.models import ApiToken, Integration, PlatformConfig, Task
 from orchestrator.queue import enqueue
@@ -92,7 +93,8 @@ def test_a_killed_cluster_is_restarted_without_leaving_its_workers_behind(start_
 
 def test_exposed_mode_needs_a_token_except_for_health(start_supervisor: StartSupervisor):
     dummy_one()
-    _, token = ApiToken.issue("tests")
+    owner = get_user_model().objects.create_superuser("owner", password="pw")
+    _, token = ApiToken.issue("tests", user=owner)  # a token carries its user's permissions
     supervisor = start_supervisor("--expose")
 
     refused = httpx.post(f"{supervisor.url}/integrations/dummy.one/run")
