@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from integrations.base import PlatformSpec
-from orchestrator.models import Integration, PlatformConfig
+from orchestrator.models import Integration, Item, PlatformConfig
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,13 @@ class StageContext:
 
     def __repr__(self) -> str:  # never print secrets
         return f"StageContext({self.integration_id}/{self.platform})"
+
+    def stored_fields(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The fields ``check`` stored for these items (the plugin contract's stored-state seam)."""
+        rows = Item.objects.filter(
+            integration_id=self.integration_id, platform=self.platform, key__in=list(keys)
+        )
+        return {key: fields or {} for key, fields in rows.values_list("key", "fields")}
 
 
 def stage_context(integration: Integration, platform: str) -> StageContext:
