@@ -90,6 +90,10 @@ class PlatformContext(IntegrationContext, Protocol):
         """The fields ``check`` stored for the items with these keys (absent keys are left out)."""
         ...
 
+    def item_failed(self, key: str, error: str) -> None:
+        """Report one item that could not be read while the rest go on (the run counts it)."""
+        ...
+
 
 @dataclass(frozen=True)
 class CheckResult:

@@ -24,6 +24,7 @@ class RunAdmin(ReadOnlyAdmin):
         "actions_done",
         "actions_blocked",
         "actions_failed",
+        "items_failed",
     )
     list_filter = ("status", "integration_id", "platform")
 

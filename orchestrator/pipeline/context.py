@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from integrations.base import PlatformSpec
 from orchestrator.models import Integration, Item, PlatformConfig
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class StageContext:
     secrets: Mapping[str, str]
     options: Mapping[str, Any]
     spec: PlatformSpec
+    run_id: int | None = None
 
     def __repr__(self) -> str:  # never print secrets
         return f"StageContext({self.integration_id}/{self.platform})"
@@ -28,6 +32,13 @@ class StageContext:
             integration_id=self.integration_id, platform=self.platform, key__in=list(keys)
         )
         return {key: fields or {} for key, fields in rows.values_list("key", "fields")}
+
+    def item_failed(self, key: str, error: str) -> None:
+        """One item could not be read (the batch goes on): counted on the run and logged."""
+        from orchestrator.runs import run_count
+
+        logger.warning("%s/%s: %s: %s", self.integration_id, self.platform, key, error)
+        run_count(self.run_id, items_failed=1)
 
 
 def stage_context(integration: Integration, platform: str) -> StageContext:
