@@ -20,7 +20,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 from integrations.base import ActionSpec, DoctorCheck, IntegrationType, PlatformSpec, ServiceSpec
 
-BUILTIN_PLUGINS: tuple[str, ...] = ("integrations.email.plugin",)
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "integrations.email.plugin",
+    "integrations.github.plugin",
+    "integrations.gemini.plugin",
+)
 
 MODULE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
