@@ -15,6 +15,7 @@ import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -170,7 +171,8 @@ class FakeGithub:
         if claims["iss"] != self.app.app_id or not fresh:
             self.violations.append(f"JWT claims wrong: {claims}")
             return error(401, "401_bad_credentials")
-        return response(201, fixture("installation_token.json") | self.token_fields)
+        expires = datetime.fromtimestamp(now + 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return response(201, fixture("installation_token.json") | {"expires_at": expires} | self.token_fields)
 
     token_fields: dict[str, Any] = {}
 
