@@ -2,7 +2,8 @@
 
 ``label: docs`` adds a label and its undo removes it; ``unlabel: docs`` removes one and its undo puts
 it back (an unlabel that found no such label is a no-op, and so is its undo). ``comment: <text>`` is
-irreversible: it notifies people. The core's ledger makes sure none of them runs twice.
+irreversible: it notifies people. The core's ledger makes sure none of them runs twice. The actions
+of one act task share one client (:func:`integrations.github.client.task_client`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from integrations.base import ActionOutcome, ActionSpec, IntegrationError, PlatformContext, Tier
-from integrations.github.client import GithubClient
-from integrations.github.config import context_settings
+from integrations.github.client import task_client
 from integrations.github.items import JSON
 
 MAX_LABEL = 50  # GitHub's own limit on a label name
@@ -37,33 +37,30 @@ def _label_name(argument: Any) -> str:
 
 def _add(ctx: PlatformContext, snapshot: JSON, name: str) -> None:
     repo, number, key = _where(snapshot)
-    with GithubClient(context_settings(ctx)) as client:
-        client.request(
-            "POST", f"/repos/{repo}/issues/{number}/labels", what=f"adding label {name!r} to {key}",
-            body={"labels": [name]},
-        )  # fmt: skip
+    task_client(ctx).request(
+        "POST", f"/repos/{repo}/issues/{number}/labels", what=f"adding label {name!r} to {key}",
+        body={"labels": [name]}, idempotent=True,  # adding a label twice leaves one label
+    )  # fmt: skip
 
 
 def _remove(ctx: PlatformContext, snapshot: JSON, name: str) -> bool:
     """Remove the label; False when the item did not have it (GitHub answers 404)."""
     repo, number, key = _where(snapshot)
-    with GithubClient(context_settings(ctx)) as client:
-        try:
-            client.request(
-                "DELETE", f"/repos/{repo}/issues/{number}/labels/{quote(name, safe='')}",
-                what=f"removing label {name!r} from {key}",
-            )  # fmt: skip
-        except IntegrationError as exc:
-            if "not found (404" in str(exc):
-                return False
-            raise
+    try:
+        task_client(ctx).request(
+            "DELETE", f"/repos/{repo}/issues/{number}/labels/{quote(name, safe='')}",
+            what=f"removing label {name!r} from {key}",
+        )  # fmt: skip
+    except IntegrationError as exc:
+        if "not found (404" in str(exc):
+            return False
+        raise
     return True
 
 
 def current_labels(ctx: PlatformContext, snapshot: JSON) -> list[str]:
     repo, number, key = _where(snapshot)
-    with GithubClient(context_settings(ctx)) as client:
-        body = client.json("GET", f"/repos/{repo}/issues/{number}/labels", what=f"the labels of {key}")
+    body = task_client(ctx).json("GET", f"/repos/{repo}/issues/{number}/labels", what=f"the labels of {key}")
     return [str(label.get("name")) for label in body or [] if isinstance(label, dict)]
 
 
@@ -103,13 +100,9 @@ def comment(ctx: PlatformContext, snapshot: JSON, argument: Any) -> ActionOutcom
     if not body or len(body) > MAX_COMMENT:
         raise IntegrationError(f"a comment must be 1-{MAX_COMMENT} characters", permanent=True)
     repo, number, key = _where(snapshot)
-    with GithubClient(context_settings(ctx)) as client:
-        made = client.json(
-            "POST",
-            f"/repos/{repo}/issues/{number}/comments",
-            what=f"commenting on {key}",
-            body={"body": body},
-        )
+    made = task_client(ctx).json(
+        "POST", f"/repos/{repo}/issues/{number}/comments", what=f"commenting on {key}", body={"body": body}
+    )
     url = made.get("html_url") if isinstance(made, dict) else None
     return ActionOutcome(summary=f"commented on {key}" + (f" ({url})" if url else ""))
 

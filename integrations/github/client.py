@@ -5,7 +5,9 @@ Every request carries ``Accept: application/vnd.github+json`` (or the diff media
 App installation token (:mod:`integrations.github.auth`). Traffic goes through the outbound guard
 (:mod:`integrations.egress`), so a loopback or private ``api_url`` needs ``STEWARD_OUTBOUND_ALLOW``.
 
-Retries: only 5xx, 429, rate limits and dropped connections, at most :data:`MAX_ATTEMPTS` tries.
+Retries: only 5xx, 429, rate limits and dropped connections, at most :data:`MAX_ATTEMPTS` tries —
+and a 5xx or a connection lost mid-request only for idempotent requests: a comment or a new issue
+GitHub may already have made is never sent twice (the error says to check first).
 A primary rate limit (``X-RateLimit-Remaining: 0``) waits for ``X-RateLimit-Reset``, a secondary one
 for ``Retry-After``, anything else backs off exponentially; a wait longer than :data:`MAX_WAIT_S`
 goes back to the queue (``IntegrationError.retry_after_s``) instead of holding a worker. 401, 404
@@ -19,6 +21,7 @@ import json
 import logging
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -27,10 +30,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from integrations.base import IntegrationError
+from integrations.base import IntegrationContext, IntegrationError
 from integrations.egress import guarded_transport
 from integrations.github import auth
-from integrations.github.config import API_VERSION, GithubSettings
+from integrations.github.config import API_VERSION, GithubSettings, context_settings
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +140,15 @@ def _failure(reply: Reply, what: str, attempt: int) -> tuple[float | None, Integ
     return None, IntegrationError(f"GitHub refused {what}{said}", permanent=True)
 
 
+def _maybe_done(what: str, happened: str) -> IntegrationError:
+    """A request that is not safe to repeat failed after it may have reached GitHub."""
+    return IntegrationError(
+        f"{happened} for {what}, which GitHub may have carried out already: check on GitHub before "
+        "doing it again (it is not retried, so it cannot happen twice)",
+        permanent=True,
+    )
+
+
 class GithubClient:
     """The REST client of one task (use it as a context manager, so its connections close)."""
 
@@ -178,6 +190,7 @@ class GithubClient:
             f"/app/installations/{installation}/access_tokens",
             what=what,
             bearer=auth.app_jwt(self.settings),
+            idempotent=True,  # a second token is harmless
         )
         body = reply.json(what)
         token = body.get("token") if isinstance(body, dict) else None
@@ -198,12 +211,17 @@ class GithubClient:
         body: Any = None,
         accept: str = JSON_MEDIA,
         max_bytes: int = MAX_JSON_BYTES,
+        idempotent: bool | None = None,
     ) -> Reply:
-        """One API call with the retry policy; a failure is an :class:`IntegrationError` naming *what*."""
+        """One API call with the retry policy; a failure is an :class:`IntegrationError` naming *what*.
+
+        *idempotent* defaults to true for GET, PUT and DELETE; pass it for a POST that may be repeated
+        harmlessly (adding a label).
+        """
         try:
             return self._send(
                 method, url, what=what, bearer=self._token(), params=params, body=body,
-                accept=accept, max_bytes=max_bytes,
+                accept=accept, max_bytes=max_bytes, idempotent=idempotent,
             )  # fmt: skip
         except IntegrationError as exc:
             if self.settings.uses_app and "rejected the token" in str(exc):
@@ -224,19 +242,26 @@ class GithubClient:
         body: Any = None,
         accept: str = JSON_MEDIA,
         max_bytes: int = MAX_JSON_BYTES,
+        idempotent: bool | None = None,
     ) -> Reply:
         self._same_origin(url, what)
+        repeatable = idempotent if idempotent is not None else method in ("GET", "HEAD", "PUT", "DELETE")
         headers = {"Authorization": f"Bearer {bearer}", "Accept": accept}
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 reply = self._exchange(method, url, headers, params, body, max_bytes)
             except httpx.TransportError as exc:
+                unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if not (unsent or repeatable):
+                    raise _maybe_done(what, f"the connection broke ({exc})") from None
                 wait: float | None = backoff(attempt)
                 error = IntegrationError(f"cannot reach GitHub at {self.settings.api_url} for {what}: {exc}")
             else:
                 self._note_rate_limit(reply)
                 if 200 <= reply.status < 300:
                     return reply
+                if reply.status >= 500 and not repeatable:
+                    raise _maybe_done(what, f"GitHub answered HTTP {reply.status}")
                 wait, error = _failure(reply, what, attempt)
             if wait is None:
                 raise error
@@ -312,3 +337,31 @@ class GithubClient:
                 yielded += 1
                 yield found
             url, params = reply.next_url, None  # the next URL carries the query itself
+
+
+_task_clients: dict[int, GithubClient] = {}
+
+
+def _discard(key: int) -> None:
+    found = _task_clients.pop(key, None)
+    if found is not None:
+        found.close()
+
+
+def task_client(ctx: IntegrationContext) -> GithubClient:
+    """The client shared by every action one act task runs (one connection pool per task).
+
+    The act stage hands each action of a batch the same context object; the client is keyed on it
+    and closed when that object is garbage-collected, at the end of the task.
+    """
+    key = id(ctx)
+    found = _task_clients.get(key)
+    if found is not None:
+        return found
+    made = GithubClient(context_settings(ctx))
+    try:
+        weakref.finalize(ctx, _discard, key)
+    except TypeError:  # not weak-referenceable: closed when this client is collected
+        return made
+    _task_clients[key] = made
+    return made

@@ -208,3 +208,28 @@ def test_a_revoked_installation_token_is_forgotten(app_api: FakeGithub, app: Tes
 def test_missing_credentials_say_what_to_set(secrets: dict[str, str], message: str) -> None:
     with pytest.raises(IntegrationError, match=message.replace("(", r"\(").replace(")", r"\)")):
         github_settings("github.work", SETTINGS, secrets)
+
+
+def test_a_502_on_a_new_comment_is_not_retried_so_it_cannot_be_posted_twice(
+    mock_api: FakeGithub, waits: list[float]
+) -> None:
+    path = "/repos/octo-org/api/issues/7/comments"
+    mock_api.fail("POST", path, response(502, {"message": "Bad Gateway"}))
+    with GithubClient(pat_settings()) as api, pytest.raises(IntegrationError) as failed:
+        api.json("POST", path, what="commenting on octo-org/api#7", body={"body": "hi"})
+    assert str(failed.value).startswith(
+        "GitHub answered HTTP 502 for commenting on octo-org/api#7, which GitHub may have carried out already"
+    )
+    assert failed.value.permanent
+    assert (len(mock_api.requests), waits) == (1, [])
+
+
+def test_a_rate_limited_comment_is_retried_since_github_did_not_take_it(
+    mock_api: FakeGithub, waits: list[float]
+) -> None:
+    path = "/repos/octo-org/api/issues/7/comments"
+    mock_api.fail("POST", path, error(403, "403_secondary_rate_limit", {"Retry-After": "5"}))
+    with GithubClient(pat_settings()) as api:
+        api.json("POST", path, what="commenting on octo-org/api#7", body={"body": "hi"})
+    assert mock_api.comments == [("octo-org/api#7", "hi")]
+    assert waits == [5.0]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from integrations.github import client as client_module
 from orchestrator.actions.undo import action_undo
 from orchestrator.config_io.document import ConfigError
 from orchestrator.config_io.importing import config_import
@@ -244,3 +245,24 @@ def test_a_revoked_token_fails_the_run_with_a_clear_error(
     assert done.status == "failed"
     assert "GitHub rejected the token (401 Bad credentials)" in done.error
     assert len(mock_api.requests) == 1  # a permanent error: not retried
+
+
+def test_the_actions_of_one_act_task_share_one_client(
+    github_work: Integration, mock_api: FakeGithub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(github_work, "pull_requests", [{"when": {"status": "open"}, "then": {"label": "seen"}}])
+    made: list[object] = []
+    original = client_module.GithubClient.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(client_module.GithubClient, "__init__", counting)
+    integration_trigger("github.work", "pull_requests")
+    ran = drain()
+    acts = [task for task in ran if task.type.endswith(".act")]
+    assert sum(1 for labels in mock_api.labels.values() if "seen" in labels) == 3
+    stage_clients = 1 + len([t for t in ran if t.type.endswith(".collect")])  # check, collect batches
+    assert len(made) == stage_clients + len(acts)
+    assert len(acts) < 3  # the three labels went out in fewer tasks than actions
