@@ -266,3 +266,15 @@ def test_the_actions_of_one_act_task_share_one_client(
     stage_clients = 1 + len([t for t in ran if t.type.endswith(".collect")])  # check, collect batches
     assert len(made) == stage_clients + len(acts)
     assert len(acts) < 3  # the three labels went out in fewer tasks than actions
+
+
+def test_a_repo_the_app_cannot_read_is_counted_and_the_other_repo_processed(
+    github_work: Integration, mock_api: FakeGithub
+) -> None:
+    mock_api.forbidden_repos.add("octo-org/web")
+    configure(github_work, "pull_requests", [DOCS])
+    done = run("pull_requests")
+    assert done.status == "done", done.error
+    assert done.items_failed == 2  # web#12 (403) and the partial search result
+    assert Item.objects.get(key="octo-org/web#12").snapshot is None
+    assert mock_api.labels["octo-org/api#7"] == ["docs-wanted", "docs"]
