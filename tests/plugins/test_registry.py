@@ -67,3 +67,9 @@ def test_builtins_and_steward_plugins_load_the_same_way(settings: Any) -> None:
     loaded = registry.load_plugins()  # again, as at start: the same objects, nothing twice
     assert {t.type for t in loaded} >= {"email", "dummy"}
     assert set(registry.BUILTIN_PLUGINS) | set(settings.STEWARD_PLUGINS) >= {"tests.plugins.dummy"}
+
+
+def test_a_plugin_that_raises_while_loading_is_named(clean_registry: None) -> None:
+    expected = r"plugin 'tests\.plugins\.bad\.raising' failed to load: RuntimeError: settings_schema"
+    with pytest.raises(ImproperlyConfigured, match=expected):
+        registry.load_plugins(["tests.plugins.bad.raising"])
