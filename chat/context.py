@@ -43,6 +43,8 @@ def proposal_instructions(proposables: dict[str, Proposable]) -> str:
         line = f"- {proposable.instance_id}: parameters must match the JSON schema {schema}."
         if proposable.chat.guidance:
             line += f" {proposable.chat.guidance}"
+        if proposable.context:
+            line += f" {proposable.context}"
         lines.append(line)
     return "\n".join(lines)
 

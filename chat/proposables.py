@@ -14,6 +14,7 @@ from typing import Any
 
 from integrations import registry
 from integrations.base import ChatProposal, ServiceSpec
+from orchestrator.actions.services import ServiceContext
 from orchestrator.json_schema import schema_errors
 from orchestrator.models import Integration
 
@@ -26,6 +27,7 @@ class Proposable:
     integration_id: str
     type_name: str
     service: ServiceSpec
+    context: str = ""  # what the type says about this instance (ChatProposal.context)
 
     @property
     def chat(self) -> ChatProposal:
@@ -64,8 +66,9 @@ def proposable_services() -> dict[str, Proposable]:
         for name, service in registry.get(integration.type).services.items():
             if service.chat is not None:
                 instance_id = f"{integration.integration_id}.{name}"
+                context = service.chat.context(ServiceContext.of(integration)) if service.chat.context else ""
                 found[instance_id] = Proposable(
-                    instance_id, integration.integration_id, integration.type, service
+                    instance_id, integration.integration_id, integration.type, service, context
                 )
     return found
 

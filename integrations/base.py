@@ -7,11 +7,18 @@ An integration *type* (``email``, ``github``, the test-only ``dummy``) is declar
 * ``secret_fields`` — settings that are encrypted at rest, never shown back, never sent to the LLM;
 * ``platforms`` — the item sources (``inbox``, ``pull_requests``) with their stage handlers,
   default classifications, deterministic condition sources, volatile fields and actions;
-* ``services`` — callable capabilities (``create_issue``), optionally proposable in chat.
+* ``services`` — callable capabilities (``create_issue``), optionally proposable in chat;
+* ``checks`` — ``doctor`` checks, run once per enabled integration of the type;
+* ``admin`` — help text and an example settings mapping shown in the admin form.
+
+Plugins are found through :mod:`integrations.registry` (built-ins and ``STEWARD_PLUGINS`` alike),
+which validates a whole declaration before registering it. docs/INTEGRATIONS.md walks through
+writing one.
 
 The core does the rest — queueing, provenance, the safety gate, the action ledger, the audit log — so
-a plugin stays small. Stage handlers and actions receive a :class:`PlatformContext` and never touch
-the queue or the ledger themselves.
+a plugin stays small. Stage handlers and actions receive a :class:`PlatformContext`, services and
+checks an :class:`IntegrationContext`; they never touch the queue, the ledger or the core's models
+themselves (stored state they need comes through the context).
 
 Safety declarations fail safe: a condition namespace not in ``deterministic_sources`` counts as
 LLM-derived, and an action a platform does not declare is treated as irreversible.
@@ -22,13 +29,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 JSON = dict[str, Any]
 
 
 class Tier(enum.StrEnum):
-    """Reversibility tiers (SPEC §6), from harmless to needs-a-human."""
+    """Reversibility tiers (docs/SAFETY.md), from harmless to needs-a-human."""
 
     READ_ONLY = "read_only"
     SOFT = "soft_reversible"
@@ -50,14 +57,15 @@ class IntegrationError(Exception):
         self.retry_after_s = retry_after_s
 
 
-class PlatformContext(Protocol):
-    """What a stage handler or action sees: the configured integration and platform, read-only."""
+class DeclarationError(ValueError):
+    """A plugin's declaration is inconsistent (a name declared twice, a key that is not its name)."""
+
+
+class IntegrationContext(Protocol):
+    """What a service or a doctor check sees: one configured integration, read-only."""
 
     @property
     def integration_id(self) -> str: ...
-
-    @property
-    def platform(self) -> str: ...
 
     @property
     def settings(self) -> Mapping[str, Any]:
@@ -67,9 +75,55 @@ class PlatformContext(Protocol):
     def secrets(self) -> Mapping[str, str]:
         """Decrypted secret fields; never log them or forward them anywhere."""
 
+
+class PlatformContext(IntegrationContext, Protocol):
+    """What a stage handler or action sees: the integration, one platform and its stored items."""
+
+    @property
+    def platform(self) -> str: ...
+
     @property
     def options(self) -> Mapping[str, Any]:
         """Platform options (``limit``, ``window``, …)."""
+
+    def stored_fields(self, keys: Iterable[str]) -> dict[str, JSON]:
+        """The fields ``check`` stored for the items with these keys (absent keys are left out)."""
+        ...
+
+    def item_failed(self, key: str, error: str) -> None:
+        """Report one item that could not be read while the rest go on (the run counts it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of ``doctor``: ``warning`` results are shown but do not fail it."""
+
+    name: str
+    ok: bool
+    message: str
+    warning: bool = False
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    """A ``doctor`` check, run once per enabled integration of the declaring type.
+
+    ``run(ctx)`` returns one result or several; an expected failure is a result with ``ok=False``
+    (it must not raise) and the check must finish within seconds (use client-side timeouts). A check
+    that raises anyway is reported as a failed check naming the plugin and the integration.
+    """
+
+    name: str
+    run: Callable[[IntegrationContext], CheckResult | Iterable[CheckResult]]
+
+
+@dataclass(frozen=True)
+class AdminHints:
+    """What the admin shows beside an integration's settings: words and an example mapping."""
+
+    help_text: str = ""
+    example_settings: JSON = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,22 +205,27 @@ class ChatProposal:
     approve_label: str
     reject_label: str = "Cancel"
     guidance: str = ""  # extra words for the chat LLM about when to propose it
+    # Words about one configured instance for the chat LLM (e.g. each repository's context).
+    context: Callable[[IntegrationContext], str] | None = None
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
     """A callable capability: ``run(ctx, inputs) -> markdown result``.
 
-    ``input_schema`` validates inputs before the task is queued. Services are irreversible unless
-    declared ``reversible``. ``audit_template`` is a Jinja template over the inputs.
+    ``input_schema`` validates inputs before the task is queued; ``validate(ctx, inputs)`` returns
+    further problems that need the configured integration (a repository that is not configured),
+    also before queueing. Services are irreversible unless declared ``reversible``.
+    ``audit_template`` is a Jinja template over the inputs.
     """
 
     name: str
-    run: Callable[[PlatformContext, JSON], str]
+    run: Callable[[IntegrationContext, JSON], str]
     input_schema: JSON
     reversible: bool = False
     audit_template: str = ""
     chat: ChatProposal | None = None
+    validate: Callable[[IntegrationContext, JSON], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +238,22 @@ class IntegrationType:
     secret_fields: tuple[str, ...] = ()
     platforms: Mapping[str, PlatformSpec] = field(default_factory=dict)
     services: Mapping[str, ServiceSpec] = field(default_factory=dict)
+    checks: tuple[DoctorCheck, ...] = ()
+    admin: AdminHints = field(default_factory=AdminHints)
 
     @property
     def is_service_only(self) -> bool:
         return not self.platforms
+
+
+Named = TypeVar("Named", ActionSpec, PlatformSpec, ServiceSpec)
+
+
+def by_name(*specs: Named) -> dict[str, Named]:
+    """The mapping ``{spec.name: spec}`` for a declaration; a name given twice is an error."""
+    found: dict[str, Named] = {}
+    for spec in specs:
+        if spec.name in found:
+            raise DeclarationError(f"{type(spec).__name__} {spec.name!r} is declared twice")
+        found[spec.name] = spec
+    return found

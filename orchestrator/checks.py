@@ -2,28 +2,24 @@
 
 A check is a function returning a :class:`CheckResult` (or a list of them, one per configured
 thing such as each LLM profile). It must not raise for an expected failure — it reports it — and must
-finish within a few seconds (use client-side timeouts).
+finish within a few seconds (use client-side timeouts). Integration types declare theirs in their
+``IntegrationType.checks``; :func:`check_integrations` runs them for each enabled integration.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
+from integrations import registry
+from integrations.base import CheckResult
 
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    ok: bool
-    message: str
-    warning: bool = False  # shown, but does not fail doctor
-
+__all__ = ["CheckResult", "doctor_check", "run_checks"]
 
 CheckFunc = Callable[[], CheckResult | Iterable[CheckResult]]
 _checks: list[tuple[str, CheckFunc]] = []
@@ -116,3 +112,31 @@ def check_llm() -> list[CheckResult]:
     from orchestrator.llm.checks import check_llm_profiles
 
     return check_llm_profiles()
+
+
+@doctor_check("integrations")
+def check_integrations() -> list[CheckResult]:
+    """Each enabled integration's declared checks; one that raises is a failed check naming it."""
+    from orchestrator.actions.services import ServiceContext
+    from orchestrator.models import Integration
+
+    results: list[CheckResult] = []
+    known = registry.type_names()
+    for integration in Integration.objects.filter(enabled=True).order_by("type", "name"):
+        if integration.type not in known:
+            continue
+        ctx = ServiceContext.of(integration)
+        for check in registry.get(integration.type).checks:
+            try:
+                outcome = check.run(ctx)
+                results.extend([outcome] if isinstance(outcome, CheckResult) else list(outcome))
+            except Exception as exc:  # a plugin's bug must not hide the other checks
+                results.append(
+                    CheckResult(
+                        f"{integration.integration_id}:{check.name}",
+                        False,
+                        f"check {check.name!r} of plugin type {integration.type!r} crashed: "
+                        f"{type(exc).__name__}: {exc}",
+                    )
+                )
+    return results

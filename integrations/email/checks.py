@@ -1,17 +1,16 @@
-"""``doctor`` checks for every enabled email integration: TLS, login, folders, trusted authserv-id."""
+"""``doctor`` checks for an email integration: TLS, login, folders, trusted authserv-id."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from integrations.base import IntegrationError
+from integrations.base import CheckResult, IntegrationContext, IntegrationError
 from integrations.email.config import FOLDER_ROLES, MailSettings, mail_settings
 from integrations.email.imap import ImapSession
 from integrations.email.imap_store import ImapStore
 from integrations.email.maildir import MaildirStore
 from integrations.email.store import MailStore
-from orchestrator.checks import CheckResult, doctor_check
 
 TIMEOUT_S = 5.0  # doctor must stay quick even when a server does not answer
 
@@ -107,13 +106,6 @@ def integration_checks(
     return results + _imap(label, cfg)
 
 
-@doctor_check("email")
-def check_email_integrations() -> list[CheckResult]:
-    from orchestrator.models import Integration
-
-    results = []
-    for integration in Integration.objects.filter(type="email", enabled=True):
-        results.extend(
-            integration_checks(integration.integration_id, integration.settings, integration.secrets)
-        )
-    return results
+def connection_checks(ctx: IntegrationContext) -> list[CheckResult]:
+    """The declared ``doctor`` check (:data:`integrations.email.plugin.INTEGRATION_TYPE`)."""
+    return integration_checks(ctx.integration_id, ctx.settings, ctx.secrets)

@@ -22,14 +22,6 @@ logger = logging.getLogger(__name__)
 JSON = dict[str, Any]
 
 
-def stored_fields(ctx: PlatformContext, keys: list[str]) -> dict[str, JSON]:
-    """The fields ``check`` stored for *keys* (where their UIDs are)."""
-    from orchestrator.models import Item
-
-    rows = Item.objects.filter(integration_id=ctx.integration_id, platform=ctx.platform, key__in=keys)
-    return {key: fields or {} for key, fields in rows.values_list("key", "fields")}
-
-
 def same_message(found: KeyMaterial, key: str) -> bool:
     base = base_of(key)
     return found.base_key in {key, base}
@@ -99,7 +91,7 @@ def collect_from(store: MailStore, keys: list[str], fields: Mapping[str, JSON]) 
 def collect(ctx: PlatformContext, keys: list[str] | Mapping[str, JSON]) -> Iterator[Collected]:
     """``email.inbox.collect``: *keys* may be a mapping key → stored fields (saves a DB read)."""
     key_list = list(keys)
-    fields = keys if isinstance(keys, Mapping) else stored_fields(ctx, key_list)
+    fields = keys if isinstance(keys, Mapping) else ctx.stored_fields(key_list)
     store = open_store(context_settings(ctx))
     try:
         with local_errors():

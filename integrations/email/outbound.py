@@ -1,79 +1,26 @@
 """Outbound HTTPS that a message's author controls the address of — guarded against SSRF.
 
-A ``List-Unsubscribe`` URL is chosen by whoever sent the mail. Before anything is sent, the host
-is resolved and every address must be public (no loopback, private, link-local, shared, reserved
-or multicast ranges) unless ``settings.STEWARD_OUTBOUND_ALLOW`` names the host or a CIDR holding
-the address. The connection then goes to the checked address itself (so a second DNS answer
-cannot swap in an internal one), with the certificate verified for the URL's host name.
-Only ``https``; redirects are never followed.
+A ``List-Unsubscribe`` URL is chosen by whoever sent the mail, so the host must pass the shared
+outbound guard (:func:`integrations.egress.checked_address`: public addresses only, unless
+``STEWARD_OUTBOUND_ALLOW`` names it) and the connection goes to the checked address itself, with
+the certificate verified for the URL's host name. Only ``https``; redirects are never followed.
 """
 
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import logging
 import socket
 import ssl
 from urllib.parse import urlsplit
 
-from django.conf import settings
-
 from integrations.base import IntegrationError
+from integrations.egress import IPAddress, checked_address
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT_S = 15.0
 USER_AGENT = "Steward (RFC 8058 one-click unsubscribe)"
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def _allow_list() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
-    hosts: set[str] = set()
-    networks = []
-    for entry in getattr(settings, "STEWARD_OUTBOUND_ALLOW", []) or []:
-        try:
-            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
-        except ValueError:
-            hosts.add(entry.strip().lower().rstrip("."))
-    return hosts, networks
-
-
-def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
-
-
-def resolve(host: str, port: int) -> list[IPAddress]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise IntegrationError(f"cannot resolve {host}: {exc}") from None
-    found: list[IPAddress] = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if address not in found:
-            found.append(address)
-    return found
-
-
-def checked_address(host: str, port: int) -> IPAddress:
-    """The address to connect to, or a permanent error if *host* leads somewhere internal."""
-    hosts, networks = _allow_list()
-    addresses = resolve(host, port)
-    if not addresses:
-        raise IntegrationError(f"{host} resolves to no address")
-    if host.lower().rstrip(".") in hosts:
-        return addresses[0]
-    for address in addresses:
-        if not is_public(address) and not any(address in net for net in networks):
-            raise IntegrationError(
-                f"refusing to connect to {host} ({address}): a private, loopback or link-local "
-                "address (allow it with STEWARD_OUTBOUND_ALLOW if it is really meant)",
-                permanent=True,
-            )
-    return addresses[0]
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):

@@ -1,9 +1,9 @@
-"""The ``email`` integration type: platform ``inbox`` over IMAP or a local Maildir."""
+"""The ``email`` integration type (docs/EMAIL.md): platform ``inbox`` over IMAP or a local Maildir."""
 
 from __future__ import annotations
 
-from integrations.base import ClassificationSpec, IntegrationType, PlatformSpec
-from integrations.email import actions, collecting, config, discovery
+from integrations.base import AdminHints, ClassificationSpec, DoctorCheck, IntegrationType, PlatformSpec
+from integrations.email import actions, checks, collecting, config, discovery
 
 SNAPSHOT_FIELDS = frozenset(
     {
@@ -43,4 +43,13 @@ INTEGRATION_TYPE = IntegrationType(
     settings_schema=config.SETTINGS_SCHEMA,
     secret_fields=("password",),
     platforms={"inbox": INBOX},
+    checks=(DoctorCheck("connection", checks.connection_checks),),
+    admin=AdminHints(
+        help_text="IMAP with verified TLS (or source: maildir); the password goes in its own box below.",
+        example_settings={
+            "imap_server": "imap.example.com",
+            "username": "me@example.com",
+            "trusted_authserv_id": "mx.example.com",
+        },
+    ),
 )

@@ -107,6 +107,8 @@ def service_resolve(instance_id: str) -> ResolvedService:
 def service_problems(resolved: ResolvedService, inputs: Any, on_result: Any) -> list[str]:
     """Schema errors in *inputs* and problems in the result routes, each a readable line."""
     problems = [f"inputs.{line}" for line in schema_errors(inputs, resolved.spec.input_schema)]
+    if not problems and resolved.spec.validate is not None:  # the type's own checks need valid inputs
+        problems += resolved.spec.validate(ServiceContext.of(resolved.integration), inputs)
     problems += [f"on_result: {line}" for line in route_errors(on_result)]
     return problems
 

@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from integrations import registry
+from integrations.base import IntegrationType
 from orchestrator.admin.yaml_text import TextParseError, text_dump, text_parse
 from orchestrator.models import ApiToken, Integration, LLMProfile, PlatformConfig
 
@@ -187,6 +188,8 @@ class IntegrationForm(StrayErrorsMixin, forms.ModelForm[Integration]):
                 choices=_blank_first(registry.type_choices),
                 help_text="From the integration registry (built-ins and STEWARD_PLUGINS)",
             )
+        if "settings" in self.fields and self.instance.type in registry.type_names():
+            self.fields["settings"].help_text = settings_help(registry.get(self.instance.type))
         stored = self.instance.secrets or {}
         for name in self.secret_names:
             field = self.fields[SECRET_PREFIX + name]
@@ -217,6 +220,17 @@ class IntegrationForm(StrayErrorsMixin, forms.ModelForm[Integration]):
                     secrets[name] = value
         self.instance.secrets = secrets  # not a form field: construct_instance leaves it alone
         return cleaned
+
+
+def settings_help(integration_type: IntegrationType) -> str:
+    """The settings box's help: the type's own words and example (its ``AdminHints``)."""
+    hints = integration_type.admin
+    parts = ["YAML or JSON, checked against the type's settings schema."]
+    if hints.help_text:
+        parts.append(hints.help_text)
+    if hints.example_settings:
+        parts.append("Example: " + json.dumps(hints.example_settings, ensure_ascii=False))
+    return " ".join(parts)
 
 
 def _blank_first(choices: Callable[[], list[tuple[str, str]]]) -> Callable[[], list[tuple[str, str]]]:

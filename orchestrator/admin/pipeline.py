@@ -23,6 +23,7 @@ class RunAdmin(ReadOnlyAdmin[Run]):
         "actions_done",
         "actions_blocked",
         "actions_failed",
+        "items_failed",
     )
     list_filter = ("status", "integration_id", "platform")
 

@@ -22,6 +22,9 @@ class Run(models.Model):
     actions_done = models.PositiveIntegerField(default=0)
     actions_blocked = models.PositiveIntegerField(default=0)
     actions_failed = models.PositiveIntegerField(default=0)
+    items_failed = models.PositiveIntegerField(
+        default=0, help_text="Items a source could not read this run (the others went on)"
+    )
     error = models.TextField(blank=True)
 
     class Meta:
@@ -32,4 +35,6 @@ class Run(models.Model):
     def __str__(self) -> str:
         return f"{self.integration_id}/{self.platform} #{self.pk} {self.status}"
 
-    COUNTERS = ("seen", "new", "classified", "actions_done", "actions_blocked", "actions_failed")
+    COUNTERS = (
+        "seen", "new", "classified", "actions_done", "actions_blocked", "actions_failed", "items_failed",
+    )  # fmt: skip

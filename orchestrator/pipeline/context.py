@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from integrations.base import PlatformSpec
-from orchestrator.models import Integration, PlatformConfig
+from orchestrator.models import Integration, Item, PlatformConfig
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -18,9 +21,24 @@ class StageContext:
     secrets: Mapping[str, str]
     options: Mapping[str, Any]
     spec: PlatformSpec
+    run_id: int | None = None
 
     def __repr__(self) -> str:  # never print secrets
         return f"StageContext({self.integration_id}/{self.platform})"
+
+    def stored_fields(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The fields ``check`` stored for these items (the plugin contract's stored-state seam)."""
+        rows = Item.objects.filter(
+            integration_id=self.integration_id, platform=self.platform, key__in=list(keys)
+        )
+        return {key: fields or {} for key, fields in rows.values_list("key", "fields")}
+
+    def item_failed(self, key: str, error: str) -> None:
+        """One item could not be read (the batch goes on): counted on the run and logged."""
+        from orchestrator.runs import run_count
+
+        logger.warning("%s/%s: %s: %s", self.integration_id, self.platform, key, error)
+        run_count(self.run_id, items_failed=1)
 
 
 def stage_context(integration: Integration, platform: str) -> StageContext:

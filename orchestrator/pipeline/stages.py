@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -102,6 +102,7 @@ def check(task: Task) -> dict[str, Any]:
     # A retried entry task keeps the run it started, so no run is left "running" forever.
     run = task.run or Run.objects.create(integration_id=ctx.integration_id, platform=ctx.platform)
     Task.objects.filter(pk=task.pk).update(run=run)
+    ctx = replace(ctx, run_id=run.pk)  # so the source can count items it could not read
     rules = platform_rules(ctx)
     items = Item.objects.filter(integration_id=ctx.integration_id, platform=ctx.platform)
     known = {item.key: item for item in items}
@@ -147,7 +148,7 @@ def collect(task: Task) -> dict[str, Any]:
     Then each item goes on to classify (when its content or the questions changed since it was
     last classified) or straight to evaluate; a platform without automations stops here.
     """
-    ctx = task_context(task.payload)
+    ctx = replace(task_context(task.payload), run_id=task.run_id)
     rules = platform_rules(ctx)
     items = {item.key: item for item in Item.objects.filter(pk__in=task.payload["items"])}
     collected: list[Item] = []

@@ -255,7 +255,7 @@ def test_duplicate_integration_id_is_an_error():
 def test_unknown_type_lists_the_valid_types():
     (problem,) = problems_of("integrations:\n  - {type: nonesuch, name: default}\n")
     assert problem.startswith("integrations[0].type: Unknown integration type 'nonesuch'. Valid types: ")
-    assert "dummy, email, mailish, oracle" in problem  # built-in email plus the test types
+    assert "dummy, email, gemini, github, mailish, oracle" in problem  # built-ins plus the test types
 
 
 def test_unknown_platform_lists_the_valid_platforms():

@@ -61,6 +61,10 @@ class Ctx:
     options: dict[str, Any] = field(default_factory=dict)
     integration_id: str = "email.test"
     platform: str = "inbox"
+    stored: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def stored_fields(self, keys: Any) -> dict[str, dict[str, Any]]:
+        return {key: self.stored[key] for key in keys if key in self.stored}
 
 
 def write_maildir(path: Path, messages: list[bytes], start: float, owner: pwd.struct_passwd | None) -> None:

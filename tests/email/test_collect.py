@@ -57,11 +57,12 @@ def test_a_stale_uid_is_found_again_by_message_id(harness: Harness) -> None:
     assert collected == {"<1@test.example>": "<1@test.example>", "<2@test.example>": "<2@test.example>"}
 
 
-def test_collect_reads_stored_fields_when_given_only_keys(imap_harness: Harness, monkeypatch: Any) -> None:
+def test_collect_reads_stored_fields_from_its_context_when_given_only_keys(imap_harness: Harness) -> None:
     imap_harness.seed([make_message(1)])
     fields = discovered(imap_harness)
-    monkeypatch.setattr(collecting, "stored_fields", lambda ctx, keys: fields)
-    [item] = collecting.collect(imap_harness.ctx(), list(fields))
+    ctx = imap_harness.ctx()
+    ctx.stored = fields
+    [item] = collecting.collect(ctx, list(fields))
     assert item.key == "<1@test.example>"
 
 

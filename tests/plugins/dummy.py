@@ -22,10 +22,14 @@ from django.conf import settings
 from integrations.base import (
     ActionOutcome,
     ActionSpec,
+    AdminHints,
     ChatProposal,
+    CheckResult,
     ClassificationSpec,
     Collected,
     Discovered,
+    DoctorCheck,
+    IntegrationContext,
     IntegrationType,
     PlatformContext,
     PlatformSpec,
@@ -105,9 +109,17 @@ def shout(ctx: PlatformContext, snapshot: dict[str, Any], text: Any) -> ActionOu
     return ActionOutcome(summary=f"shouted {text!r} about item {snapshot['n']}")
 
 
-def echo(ctx: PlatformContext, inputs: dict[str, Any]) -> str:
+def echo(ctx: IntegrationContext, inputs: dict[str, Any]) -> str:
     record_effect(ctx.integration_id, action="echo", text=inputs["text"])
     return str(inputs["text"])
+
+
+def effects_writable(ctx: IntegrationContext) -> CheckResult:
+    """doctor: the effects file's folder can be written."""
+    folder = effects_path(ctx.integration_id).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    ok = os.access(folder, os.W_OK)
+    return CheckResult(f"{ctx.integration_id}:effects", ok, f"{folder} is {'' if ok else 'not '}writable")
 
 
 INTEGRATION_TYPE = IntegrationType(
@@ -156,6 +168,8 @@ INTEGRATION_TYPE = IntegrationType(
             chat=ChatProposal(approve_label="Echo it", reject_label="Cancel"),
         )
     },
+    checks=(DoctorCheck("effects", effects_writable),),
+    admin=AdminHints(help_text="No settings: everything is synthetic.", example_settings={}),
 )
 
 from tests.plugins import queue_tasks  # noqa: E402,F401

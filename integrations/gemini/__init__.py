@@ -1,0 +1,1 @@
+"""The built-in service-only ``gemini`` integration: service ``web_research`` (docs/GITHUB.md)."""
