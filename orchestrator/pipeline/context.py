@@ -35,7 +35,7 @@ class StageContext:
 
     def item_failed(self, key: str, error: str) -> None:
         """One item could not be read (the batch goes on): counted on the run and logged."""
-        from orchestrator.runs import run_count
+        from orchestrator.running.runs import run_count
 
         logger.warning("%s/%s: %s: %s", self.integration_id, self.platform, key, error)
         run_count(self.run_id, items_failed=1)

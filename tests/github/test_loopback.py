@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 
 from integrations.github import client
 from integrations.github.client import GithubClient

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 
 from integrations.github import client as client_module
 from orchestrator.actions.undo import action_undo

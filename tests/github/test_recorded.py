@@ -5,36 +5,26 @@ required — skipped with one line when the corpus is absent."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from orchestrator.triggers import integration_trigger
 
 from integrations.github import client
 from integrations.github.collecting import issue_snapshot, pull_snapshot
 from integrations.github.items import MalformedItem, common_fields, is_pull_request, repo_of
 from integrations.github.search import issue_fields, pull_fields
 from orchestrator.models import Integration, Item, Run
+from orchestrator.running.triggers import integration_trigger
+from tests.conftest import RECORDED_FIXTURES, RECORDED_MISSING
 from tests.github.conftest import configure
 from tests.github.fake_api import FakeGithub, response
 from tests.pipeline.driving import drain
 
-
-def _corpus() -> Path | None:
-    base = os.environ.get("STEWARD_FIXTURES_DIR")
-    root = Path(base) if base else Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-    folder = root / "github"
-    return folder if folder.is_dir() else None
-
-
-CORPUS = _corpus()
-pytestmark = pytest.mark.skipif(
-    CORPUS is None, reason="recorded GitHub corpus absent (../shared/fixtures/github)"
-)
+CORPUS: Path | None = RECORDED_FIXTURES / "github" if (RECORDED_FIXTURES / "github").is_dir() else None
+pytestmark = pytest.mark.skipif(CORPUS is None, reason=RECORDED_MISSING)
 
 
 def recorded(name: str) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from orchestrator.triggers import integration_trigger
+from orchestrator.running.triggers import integration_trigger
 
 from integrations import registry
 from orchestrator.actions.services import service_enqueue
