@@ -34,8 +34,18 @@ def test_anonymous_posts_and_api_calls_are_refused(exposed, acted):
     assert not Task.objects.filter(status="pending").exists()
 
 
-def test_a_logged_in_browser_sees_pages_and_needs_csrf_to_post(exposed, acted, django_user_model):
+def _operator(django_user_model, *names: str):
+    from django.contrib.auth.models import Permission
+
     user = django_user_model.objects.create_user("owner", password="pw", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="orchestrator", codename__in=names)
+    )
+    return user
+
+
+def test_a_logged_in_browser_sees_pages_and_needs_csrf_to_post(exposed, acted, django_user_model):
+    user = _operator(django_user_model, "view_activity", "run_integration", "use_chat")
     browser = Client(HTTP_HOST="steward.example.com", enforce_csrf_checks=True)
     browser.force_login(user)
     for path in PAGES:
@@ -48,9 +58,22 @@ def test_a_logged_in_browser_sees_pages_and_needs_csrf_to_post(exposed, acted, d
     assert Task.objects.filter(type="dummy.items.check", status="pending").count() == 1
 
 
+def test_a_user_without_the_permission_gets_a_clear_refusal_and_nothing_runs(
+    exposed, acted, django_user_model
+):
+    user = _operator(django_user_model, "view_activity")
+    browser = Client(HTTP_HOST="steward.example.com")
+    browser.force_login(user)
+    assert browser.get("/ui/").status_code == 200
+    refused = browser.post("/ui/run/dummy.one/items/")
+    assert refused.status_code == 403
+    assert "run_integration" in refused.content.decode()
+    assert not Task.objects.filter(type="dummy.items.check", status="pending").exists()
+
+
 def test_a_session_retry_over_the_api_needs_csrf_too(exposed, acted, django_user_model):
     task = Task.objects.create(type="dummy.items.check", status="failed", error="boom")
-    user = django_user_model.objects.create_user("owner", password="pw")
+    user = _operator(django_user_model, "run_integration")
     browser = Client(HTTP_HOST="steward.example.com", enforce_csrf_checks=True)
     browser.force_login(user)
     refused = browser.post(f"/api/tasks/{task.uid}/retry")
