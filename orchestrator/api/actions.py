@@ -14,7 +14,7 @@ from orchestrator.api.errors import responses
 from orchestrator.api.ledger_out import ActionOut, action_out
 from orchestrator.models import ActionRecord
 from orchestrator.security.permissions import api_permission
-from orchestrator.ui.selectors import FilterError, actions_page
+from orchestrator.ui.selectors import NAME_PATTERN, FilterError, actions_page
 
 router = Router(tags=["actions"])
 
@@ -25,8 +25,9 @@ class UndoOut(Schema):
 
 
 class ActionQuery(Schema):
-    integration: str | None = None
-    status: str | None = Field(None, description="done, blocked, failed, pending_approval, undone, started")
+    integration: str | None = Field(None, pattern=NAME_PATTERN)
+    # Listed in the schema; the filter itself answers 400 naming the valid ones for anything else.
+    status: str | None = Field(None, json_schema_extra={"enum": list(ActionRecord.Status.values)})
     item: int | None = Field(None, description="Only this item's actions (its id)")
     page: int = Field(1, ge=1, le=10_000)
     limit: int = Field(50, ge=1, le=200)

@@ -14,16 +14,28 @@ from orchestrator.api.ledger_out import ActionOut, action_out
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Item
 from orchestrator.security.permissions import api_permission
-from orchestrator.ui.selectors import FilterError, ItemFilters, items_page
+from orchestrator.ui.selectors import (
+    CLASSIFICATION_PATTERN,
+    NAME_PATTERN,
+    FilterError,
+    ItemFilters,
+    items_page,
+)
 
 router = Router(tags=["items"])
 
 
 class ItemQuery(Schema):
-    integration: str | None = Field(None, description="Integration id, e.g. email.personal")
-    platform: str | None = Field(None, description="Platform name, e.g. inbox")
-    classification: str | None = Field(None, description="A classification name (has a value) or name=value")
-    action: str | None = Field(None, description="Only items with this action in the ledger, e.g. archive")
+    integration: str | None = Field(
+        None, pattern=NAME_PATTERN, description="Integration id, e.g. email.personal"
+    )
+    platform: str | None = Field(None, pattern=NAME_PATTERN, description="Platform name, e.g. inbox")
+    classification: str | None = Field(
+        None, pattern=CLASSIFICATION_PATTERN, description="A classification name (has a value) or name=value"
+    )
+    action: str | None = Field(
+        None, pattern=NAME_PATTERN, description="Only items with this action in the ledger, e.g. archive"
+    )
     page: int = Field(1, ge=1, le=10_000)
     limit: int = Field(50, ge=1, le=200)
 

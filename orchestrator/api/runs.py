@@ -13,15 +13,16 @@ from orchestrator.api.errors import responses
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Run
 from orchestrator.security.permissions import api_permission
-from orchestrator.ui.selectors import FilterError, runs_page
+from orchestrator.ui.selectors import NAME_PATTERN, FilterError, runs_page
 
 router = Router(tags=["runs"])
 
 
 class RunQuery(Schema):
-    integration: str | None = None
-    platform: str | None = None
-    status: str | None = Field(None, description="running, done or failed")
+    integration: str | None = Field(None, pattern=NAME_PATTERN)
+    platform: str | None = Field(None, pattern=NAME_PATTERN)
+    # Listed in the schema; the filter itself answers 400 naming the valid ones for anything else.
+    status: str | None = Field(None, json_schema_extra={"enum": list(Run.Status.values)})
     page: int = Field(1, ge=1, le=10_000)
     limit: int = Field(50, ge=1, le=200)
 

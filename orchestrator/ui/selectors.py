@@ -23,6 +23,10 @@ from orchestrator.ui.pagination import PAGE_SIZE, Page, paginate
 FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(9999, 12, 30)  # a day before and after stays a date
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")
 CLASSIFICATION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$")  # no "__" lookups
+# The same rules as JSON-schema patterns for the API's query parameters (an empty value = no filter),
+# so a value the schema allows is one the filters accept (tests/api/test_openapi_contract.py).
+NAME_PATTERN = r"^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,199})?$"
+CLASSIFICATION_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:=.*)?)?$"
 
 
 class FilterError(ValueError):

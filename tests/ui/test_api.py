@@ -21,12 +21,13 @@ def test_items_list_newest_first_with_classification_and_actions(api_client, act
     assert (tagged["action"], tagged["tier"], tagged["undo_available"]) == ("tag", "soft_reversible", True)
 
 
-def test_items_filters_and_a_bad_filter_is_400(api_client, acted):
+def test_items_filters_and_a_bad_filter_is_refused_by_name(api_client, acted):
     assert len(api_client.get("/api/items?action=shout").json()["items"]) == 1
     assert len(api_client.get("/api/items?classification=interesting=0.9").json()["items"]) == 3
+    # A lookup smuggled into a filter name fails the schema's pattern: 422 naming the parameter.
     response = api_client.get("/api/items?classification=x__contains")
-    assert response.status_code == 400
-    assert "must be a classification name" in response.json()["detail"]
+    assert response.status_code == 422
+    assert "query.classification" in response.json()["detail"]
     assert api_client.get("/api/items?page=0").status_code == 422
 
 
