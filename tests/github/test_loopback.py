@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from orchestrator.running.triggers import integration_trigger
 
 from integrations.github import client
 from integrations.github.client import GithubClient
 from integrations.github.config import github_settings
 from orchestrator.models import Integration, Run
+from orchestrator.running.triggers import integration_trigger
 from tests.github.conftest import SETTINGS, configure
 from tests.github.fake_api import FakeGithub, LoopbackServer, TestApp, error
 from tests.pipeline.driving import drain

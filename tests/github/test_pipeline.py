@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from orchestrator.running.triggers import integration_trigger
 
 from integrations.github import client as client_module
 from orchestrator.actions.undo import action_undo
@@ -18,6 +17,7 @@ from orchestrator.config_io.document import ConfigError
 from orchestrator.config_io.importing import config_import
 from orchestrator.config_io.yaml_format import load_yaml
 from orchestrator.models import ActionRecord, Approval, Integration, Item, Run
+from orchestrator.running.triggers import integration_trigger
 from tests.github.conftest import configure
 from tests.github.fake_api import FakeGithub
 from tests.pipeline.driving import drain

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from orchestrator.running.triggers import integration_trigger
 
 from integrations import registry
 from orchestrator.actions.services import service_enqueue
@@ -22,6 +21,7 @@ from orchestrator.checks import check_integrations
 from orchestrator.config_io.importing import config_import
 from orchestrator.config_io.yaml_format import load_yaml
 from orchestrator.models import ActionRecord, Integration, Item, LLMProfile, Note
+from orchestrator.running.triggers import integration_trigger
 from tests.pipeline.driving import FAKE_CLASSIFIER, drain
 
 pytestmark = pytest.mark.django_db
