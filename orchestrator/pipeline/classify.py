@@ -15,12 +15,15 @@ from django.utils.module_loading import import_string
 
 from integrations.base import IntegrationError
 from orchestrator.json_schema import schema_errors
+from orchestrator.llm.breaker import LLMCircuitOpen
 from orchestrator.models import Item, Task
 from orchestrator.pipeline.context import task_context
 from orchestrator.pipeline.item_audit import audit_classified
 from orchestrator.pipeline.next_stage import evaluate_classified_enqueue, evaluate_enqueue
+from orchestrator.pipeline.outage import run_outage_noted, run_outage_over
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.rules.classifications import reply_schema
+from orchestrator.rules.phases import Phase
 from orchestrator.running.runs import run_count
 
 CLASSIFIER = "orchestrator.llm.classify"
@@ -55,7 +58,9 @@ def classify(task: Task) -> dict[str, Any]:
     """Classify one item (payload ``item``), store the values, then queue the batched evaluate.
 
     Skips items that are gone or already answered for this content and question set. Without an
-    LLM profile on the integration the task fails permanently, saying where to set one.
+    LLM profile on the integration the task fails permanently, saying where to set one. While the
+    profile's circuit breaker is open the task waits, and the run's error says so
+    (:mod:`orchestrator.pipeline.outage`).
     """
     ctx = task_context(task.payload)
     rules = platform_rules(ctx)
@@ -64,7 +69,7 @@ def classify(task: Task) -> dict[str, Any]:
         return {"skipped": "item gone or not collected"}
     if not rules.needs_classification(item):
         if rules.decides:
-            evaluate_enqueue(ctx, rules, [item.pk], task.run)
+            evaluate_enqueue(ctx, rules, [item.pk], task.run, phase=Phase.LLM)
         return {"skipped": "already classified for this content and these questions"}
     if rules.profile is None:
         raise IntegrationError(
@@ -73,7 +78,12 @@ def classify(task: Task) -> dict[str, Any]:
             permanent=True,
         )
     schema = reply_schema(rules.classifications)
-    values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
+    try:
+        values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
+    except LLMCircuitOpen as exc:  # the task waits (its attempt given back); the run says why
+        run_outage_noted(ctx, task.run_id, str(exc))
+        raise
+    run_outage_over(ctx, task.run_id, rules.profile.name)
     problems = schema_errors(values, schema)
     if problems:  # the LLM layer validates too; what is stored must never be off-schema
         raise IntegrationError(
