@@ -85,7 +85,8 @@ def evaluate(task: Task) -> dict[str, Any]:
     ``BATCH_SIZE`` items classified since they were last evaluated (queueing itself again while
     more wait). The deterministic batch queued beside classify evaluates only the automations that
     need no classification, the classified batch only the others (``task_phase``), so each rule is
-    evaluated once per collected content.
+    evaluated once per collected content. An item whose classification is out of date (its content
+    or the questions changed, the new answer still pending) gets only the deterministic ones.
 
     Pure evaluation (no network): snapshot + classification + automations → planned actions, each
     with its own rule's provenance and a digest of that rule (its identity in the action ledger).
@@ -96,6 +97,7 @@ def evaluate(task: Task) -> dict[str, Any]:
     compiled = compiled_automations(ctx, rules)
     phase = task_phase(task.payload)
     automations = in_phase(compiled.automations, phase)
+    deterministic = in_phase(automations, Phase.DETERMINISTIC)
     for error in compiled.errors:  # saved before a change elsewhere broke it; it cannot run
         logger.warning("%s/%s: %s (skipped)", ctx.integration_id, ctx.platform, error)
     items = _batch(task, ctx.integration_id, ctx.platform)
@@ -103,9 +105,12 @@ def evaluate(task: Task) -> dict[str, Any]:
     entries: list[ActEntry] = []
     planned = 0
     for item in items:
+        # A classification of older content (or none yet) must not decide: its LLM-dependent rules
+        # wait for the new answer, which queues them again.
+        usable = deterministic if rules.needs_classification(item) else automations
         actions = [
             _keyed(action, rules.automations).to_payload()
-            for action in evaluate_rules(item.snapshot, item.classification or {}, automations, now=now)
+            for action in evaluate_rules(item.snapshot, item.classification or {}, usable, now=now)
         ]
         if actions:
             entries.append({"item": item.pk, "actions": actions})

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from orchestrator.llm import breaker, transport
 from orchestrator.llm.checks import check_profile
-from orchestrator.models import AuditEntry, Integration, LLMCall, LLMProfile, Run, Task
+from orchestrator.models import AuditEntry, Integration, Item, LLMCall, LLMProfile, Run, Task
 from tests.llm.conftest import FaultServer, Reply, free_tcp_port
 from tests.pipeline.driving import configure, drain, effects, run_pipeline
 
@@ -194,3 +194,29 @@ def test_with_the_llm_up_each_rule_is_evaluated_once_per_item(
             phases.setdefault(task.result["phase"], []).append(task.result["evaluated"])
     assert phases == {"deterministic": [3], "llm": [3]}
     assert (tags("odd"), tags("hot")) == ([1, 3], [1, 2, 3])
+
+
+def test_an_out_of_date_classification_never_decides_while_the_new_one_waits(
+    steward: Integration,
+) -> None:
+    cold = {"when": {"classification.interesting": "< 0.5"}, "then": {"tag": "cold"}}
+    configure(steward, automations=[ODD_IS_DETERMINISTIC, cold], classifications=QUESTIONS)
+    run_pipeline()
+    # Item 1 was answered for content it no longer has, and the LLM is now gone.
+    item = Item.objects.get(key="item-1")
+    item.classification = {"interesting": 0.1}
+    item.classified_by = {**item.classified_by, "content_hash": "older content"}
+    item.save(update_fields=["classification", "classified_by"])
+    steward.llm = None
+    steward.save(update_fields=["llm"])
+
+    configure(
+        steward,
+        automations=[ODD_IS_DETERMINISTIC, cold],
+        classifications=QUESTIONS,
+        options={"count": 3, "mood": "sunny"},
+    )
+    run_pipeline()  # a volatile change re-evaluates every item
+
+    assert tags("cold") == []
+    assert tags("odd") == [1, 3]
