@@ -54,6 +54,19 @@ def _classified_by(item: Item, rules: PlatformRules) -> dict[str, Any]:
     }
 
 
+def _earlier_twin_running(task: Task, item: Item) -> bool:
+    """Is an older classify task for *item* running right now (a retried or re-queued twin)?
+
+    Of two running at once the older one goes on, so exactly one asks the LLM; if it fails, it is
+    retried itself (or re-run after its lease when its worker died), so nothing is lost.
+    """
+    return (
+        Task.objects.filter(type=task.type, status=Task.Status.RUNNING, pk__lt=task.pk, payload__item=item.pk)
+        .filter(payload__integration=item.integration_id)
+        .exists()
+    )
+
+
 def classify(task: Task) -> dict[str, Any]:
     """Classify one item (payload ``item``), store the values, then queue the batched evaluate.
 
@@ -71,6 +84,8 @@ def classify(task: Task) -> dict[str, Any]:
         if rules.decides:
             evaluate_enqueue(ctx, rules, [item.pk], task.run, phase=Phase.LLM)
         return {"skipped": "already classified for this content and these questions"}
+    if _earlier_twin_running(task, item):
+        return {"skipped": "an earlier task is classifying this item now"}
     if rules.profile is None:
         raise IntegrationError(
             f"Integration '{ctx.integration_id}' has classifications for platform '{ctx.platform}' "

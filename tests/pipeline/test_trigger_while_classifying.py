@@ -8,6 +8,7 @@ import pytest
 
 from orchestrator.models import Integration, Item, Task
 from orchestrator.queue.claim import claim_next
+from orchestrator.queue.enqueue import enqueue
 from orchestrator.queue.execution import execute
 from orchestrator.running.triggers import integration_trigger
 from tests.pipeline.driving import configure, drain, effects
@@ -65,3 +66,21 @@ def test_a_trigger_while_classifications_wait_for_a_retry_does_not_queue_twins(s
 
     assert Task.objects.filter(type="dummy.items.classify").count() == 3
     assert classifier.CALLS == []
+
+
+def test_a_twin_classify_task_that_runs_alongside_the_first_leaves_the_item_to_it(
+    steward: Integration,
+) -> None:
+    configure(steward, automations=TAG_INTERESTING, options={"count": 1})
+    first = run_until_classify_is_claimed()
+    # A twin that got past the enqueue check, e.g. a dead-lettered classify re-run by hand.
+    enqueue(first.type, first.payload, priority=first.priority, run=first.run)
+    twin = claim("dummy.items.classify")
+
+    execute(twin.pk, twin.attempts)
+    execute(first.pk, first.attempts)
+    drain()
+
+    assert Task.objects.get(pk=twin.pk).result == {"skipped": "an earlier task is classifying this item now"}
+    assert len(classifier.CALLS) == 1
+    assert [e["n"] for e in effects("tag")] == [1]
