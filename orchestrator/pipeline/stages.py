@@ -95,11 +95,12 @@ def _queue_plan(task: Task, ctx: StageContext, rules: PlatformRules, plan: Check
 def classify_with_deterministic_first(
     ctx: StageContext, rules: PlatformRules, items: list[Item], run: Run | None
 ) -> list[Item]:
-    """Queue classify, and beside it the automations that need no classification, so they act on
-    the item now even while the LLM is slow or down. Items already being classified are left alone."""
+    """Queue classify (except for items already being classified: that task reads the item as it is
+    now), and beside it the automations that need no classification for every one of *items*, so
+    they act on the current content at once, even while the LLM is slow or down."""
     queued = classify_enqueue(ctx, items, run)
-    if queued and has_deterministic_automations(ctx, rules):
-        evaluate_enqueue(ctx, rules, [item.pk for item in queued], run, phase=Phase.DETERMINISTIC)
+    if items and has_deterministic_automations(ctx, rules):
+        evaluate_enqueue(ctx, rules, [item.pk for item in items], run, phase=Phase.DETERMINISTIC)
     return queued
 
 
