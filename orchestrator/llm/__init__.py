@@ -7,6 +7,7 @@ Every error is an :class:`LLMError` whose ``permanent``/``retry_after_s`` the ta
 
 from __future__ import annotations
 
+from orchestrator.llm.breaker import LLMCircuitOpen
 from orchestrator.llm.calls import chat, classify, resolve_profile
 from orchestrator.llm.errors import (
     LLMBusy,
@@ -35,6 +36,7 @@ __all__ = [
     "SHORT_FIELD_LIMIT",
     "Framed",
     "LLMBusy",
+    "LLMCircuitOpen",
     "LLMConfigError",
     "LLMError",
     "LLMRejected",

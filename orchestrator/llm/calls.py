@@ -12,7 +12,8 @@ from orchestrator.llm import concurrency, prompts
 from orchestrator.llm.accounting import CallRecord, record_call
 from orchestrator.llm.backends import get_backend
 from orchestrator.llm.backends.base import Completion, CompletionRequest, Message
-from orchestrator.llm.errors import LLMError, StructuredOutputError, UnknownProfile
+from orchestrator.llm.breaker import breaker_admit, breaker_after_failure
+from orchestrator.llm.errors import LLMError, LLMUnavailable, StructuredOutputError, UnknownProfile
 from orchestrator.llm.framing import Framed, frame
 from orchestrator.llm.structured import Attempts, complete_structured
 from orchestrator.models import LLMCall, LLMProfile
@@ -59,13 +60,18 @@ def classify(
 
     *framed_input* is a :class:`Framed` from :func:`~orchestrator.llm.framing.frame`, a mapping of
     field name → text, or one text (e.g. an item's prepared ``llm_input``); the latter two are framed
-    here. The questions are the schema properties' ``description``.
+    here. The questions are the schema properties' ``description``. While the profile's circuit
+    breaker is open (:mod:`orchestrator.llm.breaker`) it fails fast with ``LLMCircuitOpen``.
     """
     resolved = resolve_profile(profile)
+    breaker_admit(resolved)  # a server that keeps failing is not called again until it cools down
     messages = prompts.classification_messages(as_framed(framed_input), schema)
-    result = run_call(
-        resolved, messages, schema=schema, priority=priority, purpose="classify", options=CLASSIFY_OPTIONS
-    )
+    try:
+        result = run_call(
+            resolved, messages, schema=schema, priority=priority, purpose="classify", options=CLASSIFY_OPTIONS
+        )
+    except LLMUnavailable as exc:
+        raise breaker_after_failure(resolved, exc) from exc
     assert isinstance(result, dict)
     return result
 

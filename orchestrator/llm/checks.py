@@ -9,9 +9,10 @@ import copy
 
 from orchestrator.checks import CheckResult
 from orchestrator.llm.accounting import CallRecord
+from orchestrator.llm.breaker import breaker_state
 from orchestrator.llm.calls import run_call
 from orchestrator.llm.errors import LLMError, LLMUnavailable, StructuredOutputError
-from orchestrator.models import LLMProfile
+from orchestrator.models import LLMProfile, Task
 
 DOCTOR_TIMEOUT_S = 15
 DOCTOR_CAP_S = 25.0
@@ -34,10 +35,30 @@ def privacy_warning(profile: LLMProfile) -> CheckResult | None:
     return CheckResult(f"llm:{profile.name}:privacy", True, message, warning=True)
 
 
+def breaker_result(profile: LLMProfile) -> CheckResult | None:
+    """An open circuit breaker, and how many classifications wait behind it."""
+    state = breaker_state(profile)
+    if not state.is_open:
+        return None
+    # A pending classify task with an error is one waiting to be retried.
+    waiting = (
+        Task.objects.filter(type__endswith=".classify", status=Task.Status.PENDING).exclude(error="").count()
+    )
+    return CheckResult(
+        f"llm:{profile.name}:breaker",
+        False,
+        f"circuit open: {state.message} {waiting} classification(s) waiting; the next try is in "
+        f"{state.retry_in_s():.0f}s (a green probe below closes it now).",
+    )
+
+
 def check_profile(profile: LLMProfile) -> list[CheckResult]:
     name = f"llm:{profile.name}"
     warning = privacy_warning(profile)
     results = [warning] if warning else []
+    breaker = breaker_result(profile)  # read before the probe, which may close it
+    if breaker:
+        results.append(breaker)
     # A short-timeout copy: doctor must answer in seconds even when a server hangs.
     probe = copy.copy(profile)
     probe.timeout_s = min(profile.timeout_s, DOCTOR_TIMEOUT_S)

@@ -15,12 +15,15 @@ from django.utils.module_loading import import_string
 
 from integrations.base import IntegrationError
 from orchestrator.json_schema import schema_errors
+from orchestrator.llm.breaker import LLMCircuitOpen
 from orchestrator.models import Item, Task
 from orchestrator.pipeline.context import task_context
 from orchestrator.pipeline.item_audit import audit_classified
 from orchestrator.pipeline.next_stage import evaluate_classified_enqueue, evaluate_enqueue
+from orchestrator.pipeline.outage import run_outage_noted, run_outage_over
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.rules.classifications import reply_schema
+from orchestrator.rules.phases import Phase
 from orchestrator.running.runs import run_count
 
 CLASSIFIER = "orchestrator.llm.classify"
@@ -51,11 +54,26 @@ def _classified_by(item: Item, rules: PlatformRules) -> dict[str, Any]:
     }
 
 
+def _earlier_twin_running(task: Task, item: Item) -> bool:
+    """Is an older classify task for *item* running right now (a retried or re-queued twin)?
+
+    Of two running at once the older one goes on, so exactly one asks the LLM; if it fails, it is
+    retried itself (or re-run after its lease when its worker died), so nothing is lost.
+    """
+    return (
+        Task.objects.filter(type=task.type, status=Task.Status.RUNNING, pk__lt=task.pk, payload__item=item.pk)
+        .filter(payload__integration=item.integration_id)
+        .exists()
+    )
+
+
 def classify(task: Task) -> dict[str, Any]:
     """Classify one item (payload ``item``), store the values, then queue the batched evaluate.
 
     Skips items that are gone or already answered for this content and question set. Without an
-    LLM profile on the integration the task fails permanently, saying where to set one.
+    LLM profile on the integration the task fails permanently, saying where to set one. While the
+    profile's circuit breaker is open the task waits, and the run's error says so
+    (:mod:`orchestrator.pipeline.outage`).
     """
     ctx = task_context(task.payload)
     rules = platform_rules(ctx)
@@ -64,8 +82,10 @@ def classify(task: Task) -> dict[str, Any]:
         return {"skipped": "item gone or not collected"}
     if not rules.needs_classification(item):
         if rules.decides:
-            evaluate_enqueue(ctx, rules, [item.pk], task.run)
+            evaluate_enqueue(ctx, rules, [item.pk], task.run, phase=Phase.LLM)
         return {"skipped": "already classified for this content and these questions"}
+    if _earlier_twin_running(task, item):
+        return {"skipped": "an earlier task is classifying this item now"}
     if rules.profile is None:
         raise IntegrationError(
             f"Integration '{ctx.integration_id}' has classifications for platform '{ctx.platform}' "
@@ -73,7 +93,12 @@ def classify(task: Task) -> dict[str, Any]:
             permanent=True,
         )
     schema = reply_schema(rules.classifications)
-    values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
+    try:
+        values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
+    except LLMCircuitOpen as exc:  # the task waits (its attempt given back); the run says why
+        run_outage_noted(ctx, task.run_id, str(exc))
+        raise
+    run_outage_over(ctx, task.run_id, rules.profile.name)
     problems = schema_errors(values, schema)
     if problems:  # the LLM layer validates too; what is stored must never be off-schema
         raise IntegrationError(

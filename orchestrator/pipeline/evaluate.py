@@ -12,11 +12,12 @@ from django.utils import timezone
 from orchestrator.actions.intents import rule_digest
 from orchestrator.models import Item, Task
 from orchestrator.models.config import script_reversibility, service_reversibility
-from orchestrator.pipeline.context import task_context
+from orchestrator.pipeline.context import StageContext, task_context
 from orchestrator.pipeline.next_stage import BATCH_SIZE, ActEntry, act_enqueue, evaluate_classified_enqueue
-from orchestrator.pipeline.platform_rules import platform_rules
-from orchestrator.rules.automations import compile_automations
+from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
+from orchestrator.rules.automations import CompileResult, compile_automations
 from orchestrator.rules.evaluate import evaluate as evaluate_rules
+from orchestrator.rules.phases import Phase, in_phase
 from orchestrator.rules.planned import PlannedAction
 
 logger = logging.getLogger(__name__)
@@ -51,12 +52,41 @@ def _keyed(action: PlannedAction, automations: list[Any]) -> PlannedAction:
     return replace(action, rule_key=rule_digest(automations[action.rule_index]))
 
 
+def task_phase(payload: dict[str, Any]) -> Phase | None:
+    """Which automations a task evaluates: the classified batch the LLM-dependent ones, a task queued
+    beside classify the deterministic ones, any other batch all of them."""
+    if payload.get("classified"):
+        return Phase.LLM
+    named = payload.get("phase")
+    return Phase(named) if named in tuple(Phase) else None
+
+
+def compiled_automations(ctx: StageContext, rules: PlatformRules) -> CompileResult:
+    return compile_automations(
+        rules.automations,
+        platform=ctx.spec,
+        classifications=rules.classifications,
+        scripts=script_reversibility(),
+        services=service_reversibility(),
+    )
+
+
+def has_deterministic_automations(ctx: StageContext, rules: PlatformRules) -> bool:
+    """Is there an automation that can run before the item is classified?"""
+    if not rules.decides:
+        return False
+    return bool(in_phase(compiled_automations(ctx, rules).automations, Phase.DETERMINISTIC))
+
+
 def evaluate(task: Task) -> dict[str, Any]:
     """Plan the actions of every matching automation for a batch of items.
 
     The batch is the payload's ``items``, or — for the task queued by classify — up to
     ``BATCH_SIZE`` items classified since they were last evaluated (queueing itself again while
-    more wait).
+    more wait). The deterministic batch queued beside classify evaluates only the automations that
+    need no classification, the classified batch only the others (``task_phase``), so each rule is
+    evaluated once per collected content. An item whose classification is out of date (its content
+    or the questions changed, the new answer still pending) gets only the deterministic ones.
 
     Pure evaluation (no network): snapshot + classification + automations → planned actions, each
     with its own rule's provenance and a digest of that rule (its identity in the action ledger).
@@ -64,13 +94,10 @@ def evaluate(task: Task) -> dict[str, Any]:
     """
     ctx = task_context(task.payload)
     rules = platform_rules(ctx)
-    compiled = compile_automations(
-        rules.automations,
-        platform=ctx.spec,
-        classifications=rules.classifications,
-        scripts=script_reversibility(),
-        services=service_reversibility(),
-    )
+    compiled = compiled_automations(ctx, rules)
+    phase = task_phase(task.payload)
+    automations = in_phase(compiled.automations, phase)
+    deterministic = in_phase(automations, Phase.DETERMINISTIC)
     for error in compiled.errors:  # saved before a change elsewhere broke it; it cannot run
         logger.warning("%s/%s: %s (skipped)", ctx.integration_id, ctx.platform, error)
     items = _batch(task, ctx.integration_id, ctx.platform)
@@ -78,17 +105,24 @@ def evaluate(task: Task) -> dict[str, Any]:
     entries: list[ActEntry] = []
     planned = 0
     for item in items:
+        # A classification of older content (or none yet) must not decide: its LLM-dependent rules
+        # wait for the new answer, which queues them again.
+        usable = deterministic if rules.needs_classification(item) else automations
         actions = [
             _keyed(action, rules.automations).to_payload()
-            for action in evaluate_rules(
-                item.snapshot, item.classification or {}, compiled.automations, now=now
-            )
+            for action in evaluate_rules(item.snapshot, item.classification or {}, usable, now=now)
         ]
         if actions:
             entries.append({"item": item.pk, "actions": actions})
             planned += len(actions)
     act_tasks = len(act_enqueue(ctx, entries, task.run))
-    _mark_evaluated(items)
+    if phase != Phase.DETERMINISTIC:  # the mark says "evaluated with this classification"
+        _mark_evaluated(items)
     if "items" not in task.payload and len(items) == BATCH_SIZE:
         evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority)  # more wait
-    return {"evaluated": len(items), "planned": planned, "act_tasks": act_tasks}
+    return {
+        "evaluated": len(items),
+        "phase": str(phase) if phase else "all",
+        "planned": planned,
+        "act_tasks": act_tasks,
+    }

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol, TypedDict
 from orchestrator.models import Item, Run, Task
 from orchestrator.pipeline.platform_rules import PlatformRules
 from orchestrator.queue.enqueue import enqueue
+from orchestrator.rules.phases import Phase
 from orchestrator.rules.planned import PlannedActionPayload
 
 Stage = Literal["check", "collect", "classify", "evaluate", "act"]
@@ -75,25 +76,54 @@ def collect_enqueue(where: StageAddress, item_pks: Sequence[int], run: Run | Non
     return len(batches)
 
 
-def classify_enqueue(ctx: StageAddress, items: Iterable[Item], run: Run | None) -> int:
-    """One classify task per item; low-trust items wait behind everything else."""
-    count = 0
-    for item in items:
+def classifying_now(ctx: StageAddress, item_pks: Iterable[int]) -> set[int]:
+    """The items among *item_pks* whose classify task is already pending or running.
+
+    Queue dedup merges only with a *pending* twin; a trigger arriving while the classification
+    runs would otherwise queue a second one and classify the item twice.
+    """
+    wanted = set(item_pks)
+    if not wanted:
+        return set()
+    open_tasks = Task.objects.filter(
+        type=stage_task_type(ctx, "classify"),
+        status__in=[Task.Status.PENDING, Task.Status.RUNNING],
+        payload__integration=ctx.integration_id,
+    )
+    return {pk for pk in open_tasks.values_list("payload__item", flat=True) if pk in wanted}
+
+
+def classify_enqueue(ctx: StageAddress, items: Iterable[Item], run: Run | None) -> list[Item]:
+    """One classify task per item (low-trust items wait behind everything else), except for items
+    already being classified. Returns the items queued."""
+    items = list(items)
+    busy = classifying_now(ctx, [item.pk for item in items])
+    queued = [item for item in items if item.pk not in busy]
+    for item in queued:
         priority = LOW_TRUST_PRIORITY if item.low_trust else CLASSIFY_PRIORITY
         enqueue(stage_task_type(ctx, "classify"), {**_base(ctx), "item": item.pk}, priority=priority, run=run)
-        count += 1
-    return count
+    return queued
 
 
 def evaluate_enqueue(
-    ctx: StageAddress, rules: PlatformRules, item_pks: Sequence[int], run: Run | None
+    ctx: StageAddress,
+    rules: PlatformRules,
+    item_pks: Sequence[int],
+    run: Run | None,
+    *,
+    phase: Phase | None = None,
 ) -> int:
-    """Evaluate in batches; the payload names the automation set it was queued for."""
+    """Evaluate in batches; the payload names the automation set it was queued for.
+
+    *phase* limits the batch to the deterministic automations (queued beside classify, so an LLM
+    outage never holds them back) or to the LLM-dependent ones (orchestrator/rules/phases.py).
+    """
     batches = list(_batches(sorted(item_pks)))
+    extra = {"phase": str(phase)} if phase is not None else {}
     for batch in batches:
         enqueue(
             stage_task_type(ctx, "evaluate"),
-            {**_base(ctx), "items": list(batch), "rules": rules.automations_hash},
+            {**_base(ctx), "items": list(batch), "rules": rules.automations_hash, **extra},
             priority=EVALUATE_PRIORITY,
             run=run,
         )
@@ -105,9 +135,11 @@ def evaluate_classified_enqueue(
 ) -> Task:
     """Queue evaluate for every item classified since it was last evaluated, in batches.
 
-    The payload names no items, so while one such task is pending every further classification
-    joins it (dedup): a thousand classify tasks end in a handful of evaluate batches — and so a
-    handful of act batches, one source session each — instead of a thousand. Behind low-trust
+    Only the automations that wait for the LLM are evaluated: the deterministic ones were queued
+    beside the item's classify task. The payload names no items, so while one such task is
+    pending every further classification joins it (dedup): a thousand classify tasks end in a
+    handful of evaluate batches — and so a handful of act batches, one source session each —
+    instead of a thousand. Behind low-trust
     work (priority 9) it waits at that priority too, so it runs after the classifications queued
     before it instead of once per item.
     """

@@ -14,7 +14,7 @@ from orchestrator.models import Item, Run, Task
 from orchestrator.pipeline.act import act
 from orchestrator.pipeline.classify import classify
 from orchestrator.pipeline.context import StageContext, task_context
-from orchestrator.pipeline.evaluate import evaluate
+from orchestrator.pipeline.evaluate import evaluate, has_deterministic_automations
 from orchestrator.pipeline.item_audit import audit_discovered
 from orchestrator.pipeline.next_stage import (
     classify_enqueue,
@@ -24,6 +24,7 @@ from orchestrator.pipeline.next_stage import (
 )
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.queue.handlers import HandlerSpec, add_resolver
+from orchestrator.rules.phases import Phase
 from orchestrator.running.runs import run_count
 
 
@@ -87,8 +88,20 @@ def _queue_plan(task: Task, ctx: StageContext, rules: PlatformRules, plan: Check
     collect_enqueue(ctx, plan.collect, run)
     if rules.decides and rules_changed_since_evaluated(ctx, rules):
         plan.evaluate = _everything_else(ctx, plan)
-    classify_enqueue(ctx, plan.classify, run)
+    classify_with_deterministic_first(ctx, rules, plan.classify, run)
     evaluate_enqueue(ctx, rules, plan.evaluate, run)
+
+
+def classify_with_deterministic_first(
+    ctx: StageContext, rules: PlatformRules, items: list[Item], run: Run | None
+) -> list[Item]:
+    """Queue classify (except for items already being classified: that task reads the item as it is
+    now), and beside it the automations that need no classification for every one of *items*, so
+    they act on the current content at once, even while the LLM is slow or down."""
+    queued = classify_enqueue(ctx, items, run)
+    if items and has_deterministic_automations(ctx, rules):
+        evaluate_enqueue(ctx, rules, [item.pk for item in items], run, phase=Phase.DETERMINISTIC)
+    return queued
 
 
 def check(task: Task) -> dict[str, Any]:
@@ -146,7 +159,8 @@ def collect(task: Task) -> dict[str, Any]:
     """Fetch and store snapshots (and the framed LLM input) for a batch of items.
 
     Then each item goes on to classify (when its content or the questions changed since it was
-    last classified) or straight to evaluate; a platform without automations stops here.
+    last classified; its deterministic automations are evaluated meanwhile) or straight to
+    evaluate; a platform without automations stops here.
     """
     ctx = replace(task_context(task.payload), run_id=task.run_id)
     rules = platform_rules(ctx)
@@ -167,9 +181,9 @@ def collect(task: Task) -> dict[str, Any]:
         collected.append(item)
     to_classify = [item for item in collected if rules.needs_classification(item)]
     to_evaluate = [item.pk for item in collected if rules.decides and item not in to_classify]
-    classify_enqueue(ctx, to_classify, task.run)
+    queued = classify_with_deterministic_first(ctx, rules, to_classify, task.run)
     evaluate_enqueue(ctx, rules, to_evaluate, task.run)
-    return {"collected": len(collected), "to_classify": len(to_classify), "to_evaluate": len(to_evaluate)}
+    return {"collected": len(collected), "to_classify": len(queued), "to_evaluate": len(to_evaluate)}
 
 
 STAGES = {

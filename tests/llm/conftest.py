@@ -131,7 +131,7 @@ class Seen:
 
 
 class FaultServer:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.script: deque[Reply] = deque()
         self.default = Reply(content="{}")
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
@@ -139,7 +139,7 @@ class FaultServer:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
