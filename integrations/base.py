@@ -159,6 +159,9 @@ class ActionSpec:
     ``run(ctx, snapshot, argument)`` performs it; ``argument`` is ``None`` for bare-string actions.
     ``undo(ctx, snapshot, undo_data)`` reverses a done soft-reversible action. ``reconcile`` answers,
     on a retry after a crash, whether the effect already happened (``True``), so it is not redone.
+    ``sensitive`` says the argument chooses *where* the effect goes or *who* sees it (a folder, a
+    label, a recipient): when a rule renders it from item fields or LLM output rather than writing
+    it literally, the action is gated like an irreversible one (docs/SAFETY.md, argument taint).
     """
 
     name: str
@@ -167,6 +170,7 @@ class ActionSpec:
     takes_argument: bool = False
     undo: Callable[[PlatformContext, JSON, JSON], None] | None = None
     reconcile: Callable[[PlatformContext, JSON, Any], bool] | None = None
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)

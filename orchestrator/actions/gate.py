@@ -147,6 +147,11 @@ def _block(intent: ActionIntent, record: ActionRecord, tier: Tier) -> None:
         f"{tier.value} and its provenance is {intent.provenance}: it needs rule provenance, "
         "!yolo, on_blocked: ask or a person's approval"
     )
+    if intent.taint:  # argument taint: name the parameter and where its value came from
+        reason = (
+            f"{'; '.join(intent.taint)}: it needs a literal value, !yolo, on_blocked: ask "
+            "or a person's approval"
+        )
     ledger_mark(record, ActionRecord.Status.BLOCKED, summary=f"blocked: {reason}")
     action_audit(
         intent, f"Blocked {intent.describe()} on {intent.where()} ({intent.rule}): {reason}", warning=True

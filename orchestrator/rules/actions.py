@@ -18,6 +18,7 @@ from typing import Any
 from integrations.base import ActionSpec, Tier
 from orchestrator.rules.errors import RuleSyntaxError
 from orchestrator.rules.result_routes import route_errors
+from orchestrator.rules.taint import TaintedParameter, tainted_parameter
 from orchestrator.rules.templates import Literal, Node, compile_value
 
 YOLO = "yolo"
@@ -59,6 +60,7 @@ class ActionTemplate:
     inputs: Node = NO_INPUTS  # scripts and services
     human_log: Node = NO_TEXT  # services
     on_result: Any = None  # services; passed on unrendered to the result router
+    taint: tuple[TaintedParameter, ...] = ()  # sensitive parameters that are not rule literals
 
 
 def reversible_tier(reversible: bool) -> Tier:
@@ -114,7 +116,10 @@ def _platform_action(name: Any, argument: Any, catalog: ActionCatalog) -> Action
     if not spec.takes_argument and argument is not None:
         raise RuleSyntaxError(f"{name} takes no argument; write it as a plain name")
     node = None if argument is None else compile_value(argument)
-    return ActionTemplate(ActionKind.PLATFORM, name, spec.tier, argument=node)
+    tainted = tainted_parameter(name, node) if spec.sensitive else None
+    return ActionTemplate(
+        ActionKind.PLATFORM, name, spec.tier, argument=node, taint=(tainted,) if tainted else ()
+    )
 
 
 def _script_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
