@@ -200,6 +200,9 @@ class PlatformSpec:
     deterministic_sources: frozenset[str] = frozenset()
     volatile_fields: frozenset[str] = frozenset()
     actions: Mapping[str, ActionSpec] = field(default_factory=dict)
+    # The fields of ``Collected.llm_input`` by name (``subject``, ``body``, ``diff``): what an LLM
+    # profile's ``send_fields`` may name (docs/INTEGRATIONS.md, docs/LLM.md).
+    llm_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,16 @@ def _llms(secret_names: list[str]) -> dict[str, Any]:
             secret_names.append(llm_secret_name(profile.name))
             body["token"] = SecretRef(llm_secret_name(profile.name))
         body |= _non_default(
-            profile, ["parameters", "backend", "structured_output", "timeout_s", "max_concurrency"]
+            profile,
+            [
+                "parameters",
+                "backend",
+                "structured_output",
+                "timeout_s",
+                "max_concurrency",
+                "send_fields",
+                "redact",
+            ],
         )
         llms[profile.name] = body
     return llms

@@ -44,6 +44,8 @@ LLM_KEYS: dict[str, Kind] = {
     "structured_output": str,
     "timeout_s": int,
     "max_concurrency": int,
+    "send_fields": list,
+    "redact": list,
 }
 SCRIPT_KEYS: dict[str, Kind] = {
     "description": str,

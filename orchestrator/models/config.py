@@ -83,6 +83,16 @@ class LLMProfile(Versioned):
     )
     timeout_s = models.PositiveIntegerField(default=120)
     max_concurrency = models.PositiveIntegerField(default=1)
+    send_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Only these fields of an item go to this profile (e.g. [subject, body]); empty = all",
+    )
+    redact = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Removed before sending: emails, phone_numbers, urls, or {regex: <pattern>, name: <label>}",
+    )
 
     class Meta:
         verbose_name = "LLM profile"
@@ -106,6 +116,15 @@ class LLMProfile(Versioned):
             raise ValidationError({"timeout_s": "timeout_s must be at least 1 second"})
         if self.max_concurrency < 1:
             raise ValidationError({"max_concurrency": "max_concurrency must be at least 1"})
+        from orchestrator.egress.fields import send_fields_errors
+        from orchestrator.egress.redaction import redaction_errors
+
+        problems = {
+            "redact": redaction_errors(self.redact),
+            "send_fields": send_fields_errors(self.send_fields),
+        }
+        if any(problems.values()):
+            raise ValidationError({name: errors for name, errors in problems.items() if errors})
 
 
 class Integration(Versioned):

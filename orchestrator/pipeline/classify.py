@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from integrations.base import IntegrationError
+from orchestrator.egress.scope import egress_scope
 from orchestrator.json_schema import schema_errors
 from orchestrator.models import Item, Task
 from orchestrator.pipeline.context import task_context
@@ -73,7 +74,8 @@ def classify(task: Task) -> dict[str, Any]:
             permanent=True,
         )
     schema = reply_schema(rules.classifications)
-    values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
+    with egress_scope(item_id=item.pk, integration_id=ctx.integration_id):
+        values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
     problems = schema_errors(values, schema)
     if problems:  # the LLM layer validates too; what is stored must never be off-schema
         raise IntegrationError(
