@@ -18,6 +18,7 @@ from orchestrator.egress.scope import egress_scope
 from orchestrator.llm.errors import LLMConfigError
 from orchestrator.models import AuditEntry, EgressRecord, LLMProfile
 from tests.llm.conftest import EMAIL_DIR, FaultServer, Reply
+from tests.pipeline.driving import _fresh_classifier, steward  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +153,31 @@ def test_the_embedded_model_records_nothing() -> None:
     with mock.patch("orchestrator.llm.calls.get_backend", return_value=Local()):
         llm.classify(profile, _llm_input(FORWARDED), SCHEMA)
     assert not EgressRecord.objects.exists()
+
+
+def test_the_classify_stage_records_one_row_per_item_naming_the_item_and_integration(
+    fault_server: FaultServer,
+    steward: Any,  # noqa: F811 - the fixture imported above
+    settings: Any,
+) -> None:
+    from orchestrator.models import Item
+    from tests.pipeline.driving import configure, run_pipeline
+
+    settings.STEWARD_CLASSIFIER = "orchestrator.llm.classify"
+    fault_server.responder = lambda body: Reply(content='{"interesting": 0.9}')
+    LLMProfile.objects.filter(pk=steward.llm_id).update(base_url=fault_server.base_url)
+    configure(
+        steward,
+        classifications={"interesting": "Is it interesting?"},
+        automations=[{"when": {"classification.interesting": "> 0.5"}, "then": {"tag": "x"}}],
+        options={"count": 2},
+    )
+
+    run_pipeline()
+
+    rows = list(EgressRecord.objects.order_by("item_id"))
+    assert [row.item_id for row in rows] == list(Item.objects.order_by("pk").values_list("pk", flat=True))
+    assert {(row.integration_id, row.purpose, row.llm_profile) for row in rows} == {
+        ("dummy.one", "classify", "default")
+    }
+    assert len(fault_server.requests) == len(rows) == 2
