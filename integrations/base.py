@@ -233,6 +233,9 @@ class ServiceSpec:
     audit_template: str = ""
     chat: ChatProposal | None = None
     validate: Callable[[IntegrationContext, JSON], list[str]] | None = None
+    # Inputs that choose where the effect goes or who sees it (a repository, a URL): a rule may
+    # only write them literally, or the call is gated like irreversible (docs/SAFETY.md).
+    sensitive_inputs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ names the host or a CIDR holding the address. The connection then goes to the ch
 
 :func:`checked_address` is the check; :class:`GuardedTransport` applies it to every request of an
 ``httpx.Client`` (GitHub, Gemini); ``integrations.email.outbound`` uses it for one-click unsubscribe.
+Both also record every request that carries a body in the egress ledger (:func:`record_write`:
+host, field names and sizes, bytes — never the content; docs/SECURITY.md).
 """
 
 from __future__ import annotations
@@ -99,8 +101,10 @@ class GuardedTransport(httpx.BaseTransport):
         except Exception:
             record_write(original, request.method, content, status=None, received=0)
             raise
-        received = response.read()
-        record_write(original, request.method, content, status=response.status_code, received=len(received))
+        # The body is not read here: clients stream it under their own size caps.
+        length = response.headers.get("content-length", "")
+        received = int(length) if length.isdigit() else 0
+        record_write(original, request.method, content, status=response.status_code, received=received)
         return response
 
     def close(self) -> None:

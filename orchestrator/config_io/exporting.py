@@ -177,7 +177,7 @@ def _scripts() -> dict[str, Any]:
         body |= {"shell": script.shell}
         body |= _non_default(script, ["inputs"])
         body |= {"timeout": script.timeout, "reversible": script.reversible}
-        body |= _non_default(script, ["output", "on_output"])
+        body |= _non_default(script, ["output", "on_output", "sensitive_inputs"])
         scripts[script.name] = body
     return scripts
 

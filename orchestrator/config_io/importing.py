@@ -55,6 +55,7 @@ SCRIPT_KEYS: dict[str, Kind] = {
     "reversible": bool,
     "output": str,
     "on_output": str,
+    "sensitive_inputs": list,
 }
 ON_OUTPUT_ALIASES = {"human_log": "audit"}
 CHAT_KEYS: dict[str, Kind] = {"llm": str, "system_prompt": str}

@@ -9,6 +9,16 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="script",
+            name="sensitive_inputs",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Inputs that choose where the effect goes or who sees it (a URL, a recipient): "
+                "rules may only write them literally",
+            ),
+        ),
+        migrations.AddField(
             model_name="llmprofile",
             name="send_fields",
             field=models.JSONField(

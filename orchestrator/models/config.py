@@ -239,6 +239,7 @@ class PlatformConfig(models.Model):
             self.automations,
             scripts=script_reversibility(),
             services=service_reversibility(),
+            sensitive=sensitive_inputs(),
         )
 
     def clean(self) -> None:
@@ -284,6 +285,22 @@ def service_reversibility() -> dict[str, bool]:
     return found
 
 
+def sensitive_inputs() -> dict[str, frozenset[str]]:
+    """Script name or service instance id → the inputs declared sensitive (argument taint)."""
+    found = {
+        name: frozenset(inputs or [])
+        for name, inputs in Script.objects.values_list("name", "sensitive_inputs")
+        if isinstance(inputs, list) and inputs
+    }
+    for integration in Integration.objects.all():
+        if integration.type not in registry.type_names():
+            continue
+        for name, service in integration.spec.services.items():
+            if service.sensitive_inputs:
+                found[f"{integration.integration_id}.{name}"] = service.sensitive_inputs
+    return found
+
+
 class Script(Versioned):
     class OnOutput(models.TextChoices):
         NONE = "", "keep on the task only"
@@ -297,6 +314,12 @@ class Script(Versioned):
     output = models.CharField(max_length=64, blank=True, help_text="Shell variable to capture")
     on_output = models.CharField(max_length=16, blank=True, choices=OnOutput.choices)
     reversible = models.BooleanField(default=False)
+    sensitive_inputs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Inputs that choose where the effect goes or who sees it (a URL, a recipient): "
+        "rules may only write them literally",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -307,6 +330,14 @@ class Script(Versioned):
     def clean(self) -> None:
         if not isinstance(self.inputs, list) or not all(isinstance(i, str) for i in self.inputs):
             raise ValidationError({"inputs": "inputs must be a list of names"})
+        sensitive = self.sensitive_inputs or []
+        if not isinstance(sensitive, list) or not all(isinstance(i, str) for i in sensitive):
+            raise ValidationError({"sensitive_inputs": "sensitive_inputs must be a list of input names"})
+        undeclared = [name for name in sensitive if name not in self.inputs]
+        if undeclared:
+            declared = ", ".join(self.inputs) or "none"
+            problem = f"{', '.join(undeclared)} is not one of the inputs ({declared})"
+            raise ValidationError({"sensitive_inputs": problem})
 
 
 class SingletonModel(Versioned):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from orchestrator.actions.intents import rule_digest
 from orchestrator.models import Item, Task
-from orchestrator.models.config import script_reversibility, service_reversibility
+from orchestrator.models.config import script_reversibility, sensitive_inputs, service_reversibility
 from orchestrator.pipeline.context import task_context
 from orchestrator.pipeline.next_stage import BATCH_SIZE, ActEntry, act_enqueue, evaluate_classified_enqueue
 from orchestrator.pipeline.platform_rules import platform_rules
@@ -70,6 +70,7 @@ def evaluate(task: Task) -> dict[str, Any]:
         classifications=rules.classifications,
         scripts=script_reversibility(),
         services=service_reversibility(),
+        sensitive=sensitive_inputs(),
     )
     for error in compiled.errors:  # saved before a change elsewhere broke it; it cannot run
         logger.warning("%s/%s: %s (skipped)", ctx.integration_id, ctx.platform, error)

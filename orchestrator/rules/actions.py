@@ -19,7 +19,7 @@ from integrations.base import ActionSpec, Tier
 from orchestrator.rules.errors import RuleSyntaxError
 from orchestrator.rules.result_routes import route_errors
 from orchestrator.rules.taint import TaintedParameter, tainted_parameter
-from orchestrator.rules.templates import Literal, Node, compile_value
+from orchestrator.rules.templates import DictNode, Literal, Node, compile_value
 
 YOLO = "yolo"
 SCRIPT_KEYS = ("name", "inputs")
@@ -46,6 +46,8 @@ class ActionCatalog:
     platform: Mapping[str, ActionSpec] = field(default_factory=dict)
     scripts: Mapping[str, bool] = field(default_factory=dict)
     services: Mapping[str, bool] = field(default_factory=dict)
+    # Script name or service id → inputs declared sensitive (argument taint, docs/SAFETY.md).
+    sensitive: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,13 @@ def _script_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
         defined = ", ".join(sorted(catalog.scripts)) or "none"
         raise RuleSyntaxError(f"script {name!r} is not defined; defined scripts: {defined}")
     inputs = _inputs("script", value.get("inputs"))
-    return ActionTemplate(ActionKind.SCRIPT, name, reversible_tier(catalog.scripts[name]), inputs=inputs)
+    return ActionTemplate(
+        ActionKind.SCRIPT,
+        name,
+        reversible_tier(catalog.scripts[name]),
+        inputs=inputs,
+        taint=_input_taint(inputs, catalog.sensitive.get(name, frozenset())),
+    )
 
 
 def _service_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
@@ -152,14 +160,23 @@ def _service_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
     human_log = value.get("human_log", "")
     if not isinstance(human_log, str):
         raise RuleSyntaxError("service.human_log must be text (a template)")
+    inputs = _inputs("service", value.get("inputs"))
     return ActionTemplate(
         ActionKind.SERVICE,
         call,
         reversible_tier(catalog.services[call]),
-        inputs=_inputs("service", value.get("inputs")),
+        inputs=inputs,
+        taint=_input_taint(inputs, catalog.sensitive.get(call, frozenset())),
         human_log=compile_value(human_log),
         on_result=_on_result(value.get("on_result")),
     )
+
+
+def _input_taint(inputs: Node, sensitive: frozenset[str]) -> tuple[TaintedParameter, ...]:
+    if not sensitive or not isinstance(inputs, DictNode):
+        return ()
+    found = (tainted_parameter(name, node) for name, node in inputs.items if name in sensitive)
+    return tuple(parameter for parameter in found if parameter is not None)
 
 
 def _inputs(owner: str, inputs: Any) -> Node:

@@ -94,6 +94,7 @@ def shadow_check(platforms: Iterable[PlatformRules]) -> Report:
             classifications=specs,
             scripts=rules.scripts,
             services=rules.services,
+            sensitive=rules.sensitive,
         )
         report.errors.extend(f"{where} {error}" for error in compiled.errors)
         corpus = list(items_for(rules.integration_type, rules.platform))

@@ -22,6 +22,7 @@ class PlatformRules:
     repos: tuple[str, ...] = ()  # GitHub: where a stranger may open pull requests and issues
     scripts: Mapping[str, bool] = field(default_factory=dict)
     services: Mapping[str, bool] = field(default_factory=dict)
+    sensitive: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _repos(settings: Any) -> tuple[str, ...]:
@@ -42,9 +43,9 @@ def _spec(type_name: str, platform: str) -> PlatformSpec | None:
 
 def from_database() -> list[PlatformRules]:
     from orchestrator.models import PlatformConfig
-    from orchestrator.models.config import script_reversibility, service_reversibility
+    from orchestrator.models.config import script_reversibility, sensitive_inputs, service_reversibility
 
-    scripts, services = script_reversibility(), service_reversibility()
+    scripts, services, sensitive = script_reversibility(), service_reversibility(), sensitive_inputs()
     rules = []
     queryset = PlatformConfig.objects.select_related("integration").filter(
         enabled=True, integration__enabled=True
@@ -62,6 +63,7 @@ def from_database() -> list[PlatformRules]:
                 _repos(integration.settings),
                 scripts,
                 services,
+                sensitive,
             )
         )
     return rules
@@ -76,6 +78,11 @@ def from_document(config: Any) -> list[PlatformRules]:
         for name, body in (config.get("scripts") or {}).items()
         if isinstance(body, Mapping)
     }
+    sensitive: dict[str, frozenset[str]] = {
+        str(name): frozenset(str(i) for i in body.get("sensitive_inputs") or [])
+        for name, body in (config.get("scripts") or {}).items()
+        if isinstance(body, Mapping) and isinstance(body.get("sensitive_inputs"), list)
+    }
     integrations = [entry for entry in config.get("integrations") or [] if isinstance(entry, Mapping)]
     services: dict[str, bool] = {}
     for entry in integrations:
@@ -83,6 +90,8 @@ def from_document(config: Any) -> list[PlatformRules]:
         if type_name in registry.type_names():
             for name, service in registry.get(type_name).services.items():
                 services[f"{type_name}.{entry.get('name')}.{name}"] = service.reversible
+                if service.sensitive_inputs:
+                    sensitive[f"{type_name}.{entry.get('name')}.{name}"] = service.sensitive_inputs
     rules = []
     for entry in integrations:
         type_name, name = str(entry.get("type")), str(entry.get("name"))
@@ -103,6 +112,7 @@ def from_document(config: Any) -> list[PlatformRules]:
                     _repos(entry),
                     scripts,
                     services,
+                    sensitive,
                 )
             )
     return rules

@@ -118,3 +118,52 @@ def test_importing_an_llm_chosen_folder_is_refused_and_a_literal_one_imports() -
         config_import(config=load_yaml(CONFIG % '"{{ classification.folder }}"'), secrets={})
     assert any("parameter 'move_to' comes from LLM output" in problem for problem in refused.value.problems)
     config_import(config=load_yaml(CONFIG % "Receipts"), secrets={})
+
+
+def test_a_sensitive_script_input_from_the_llm_is_refused_and_a_literal_one_passes() -> None:
+    def report(value: str) -> Any:
+        rule = {"when": {}, "then": {"script": {"name": "notify", "inputs": {"url": value, "text": "hi"}}}}
+        return automation_errors_for(
+            INBOX,
+            FOLDERS,
+            [rule],
+            scripts={"notify": True},  # declared reversible: only the taint can gate it
+            services={},
+            sensitive={"notify": frozenset({"url"})},
+        )
+
+    [error] = report("https://{{ classification.folder }}.example").errors
+    assert "script 'notify': parameter 'url' comes from LLM output" in error
+    assert report("https://hooks.example/me").ok
+
+
+def test_a_service_repository_from_item_fields_is_tainted() -> None:
+    from integrations.github.services import CREATE_ISSUE
+
+    assert CREATE_ISSUE.sensitive_inputs == frozenset({"repo"})
+    rule = {
+        "when": {},
+        "then": {
+            "service": {"call": "github.work.create_issue", "inputs": {"repo": "{{ subject }}", "title": "x"}}
+        },
+    }
+    report = automation_errors_for(
+        INBOX,
+        FOLDERS,
+        [rule],
+        scripts={},
+        services={"github.work.create_issue": True},
+        sensitive={"github.work.create_issue": frozenset({"repo"})},
+    )
+    assert "parameter 'repo' comes from item fields (attacker-controlled text) (subject)" in report.errors[0]
+
+
+@pytest.mark.django_db
+def test_sensitive_inputs_must_be_declared_inputs() -> None:
+    from django.core.exceptions import ValidationError
+
+    from orchestrator.models import Script
+
+    script = Script(name="notify", shell="true", inputs=["text"], sensitive_inputs=["url"])
+    with pytest.raises(ValidationError, match="url is not one of the inputs"):
+        script.full_clean()
