@@ -10,7 +10,7 @@ from typing import Any
 
 from orchestrator.audit import audit
 from orchestrator.egress.policy import EgressRefused, prepare_item_input, prepare_text
-from orchestrator.egress.scope import egress_scope
+from orchestrator.egress.scope import current_scope, egress_scope
 from orchestrator.llm import concurrency, prompts
 from orchestrator.llm.accounting import CallRecord, record_call
 from orchestrator.llm.backends import get_backend
@@ -71,7 +71,8 @@ def classify(
         try:
             prepared = prepare_item_input(resolved, framed_input)
         except EgressRefused as exc:
-            audit(f"Refused an LLM call: {exc}", level="warning", action="llm.classify")
+            where = current_scope().integration_id
+            audit(f"Refused an LLM call: {exc}", level="warning", integration_id=where, action="llm.classify")
             raise
         framed_input, fields, redactions = prepared.text, prepared.fields, prepared.redactions
     messages = prompts.classification_messages(as_framed(framed_input), schema)

@@ -110,6 +110,14 @@ class LLMProfile(Versioned):
             raise ValidationError({"base_url": "An OpenAI-compatible profile needs a base_url"})
         if self.base_url and urlsplit(self.base_url).scheme not in {"http", "https"}:
             raise ValidationError({"base_url": "base_url must start with http:// or https://"})
+        try:
+            host = urlsplit(self.base_url).hostname if self.base_url else "-"
+        except ValueError:
+            host = None
+        if not host:  # nowhere to send to: say so now, not at the first classification
+            raise ValidationError(
+                {"base_url": f"base_url {self.base_url!r} names no host, e.g. http://localhost:11434"}
+            )
         if not isinstance(self.parameters, dict):
             raise ValidationError({"parameters": "parameters must be a JSON object"})
         if self.timeout_s < 1:

@@ -181,3 +181,9 @@ def test_the_classify_stage_records_one_row_per_item_naming_the_item_and_integra
         ("dummy.one", "classify", "default")
     }
     assert len(fault_server.requests) == len(rows) == 2
+
+
+def test_a_base_url_without_a_host_is_refused_at_save() -> None:
+    profile = LLMProfile(name="nowhere", backend="openai", base_url="http:///v1", model="m")
+    with pytest.raises(ValidationError, match="names no host"):
+        profile.full_clean()
