@@ -120,6 +120,8 @@ AUTOMATION_OPTIONS = [{"id": "approve", "label": "Approve"}, {"id": "reject", "l
 def _ask(intent: ActionIntent, record: ActionRecord) -> Approval:
     """A pending approval for an automation's irreversible action (its record is already pending)."""
     description = f"{intent.describe()} on {intent.where()} ({intent.rule}, {intent.provenance} provenance)"
+    if intent.taint:  # say which parameter the person is really approving
+        description += f"; {'; '.join(intent.taint)}"
     approval = Approval.objects.create(
         source=Approval.Source.AUTOMATION,
         action=intent.action,

@@ -88,3 +88,25 @@ def test_an_llm_chosen_folder_that_slipped_past_the_save_gate_is_blocked_naming_
     assert record.status == "blocked"
     assert "parameter 'move_to' comes from LLM output (classification)" in record.summary
     assert "<order@shop.example>" in maildir_harness.contents()
+
+
+def test_on_blocked_ask_waits_for_approval_naming_the_parameter_and_approval_moves_it(
+    maildir_harness: Harness, settings: Any
+) -> None:
+    from orchestrator.actions.approvals import approval_decide
+    from orchestrator.models import Approval
+
+    rule = {
+        "when": {"is_noreply": False},
+        "then": {"move_to": "{{ classification.folder }}"},
+        "on_blocked": "ask",
+    }
+    _home(maildir_harness, settings, [rule])
+    _run()
+    approval = Approval.objects.get()
+    assert "parameter 'move_to' comes from LLM output" in approval.description
+    assert "<order@shop.example>" in maildir_harness.contents()
+
+    approval_decide(approval=approval, option="approve")
+    drain()
+    assert set(maildir_harness.contents("Work")) == {"<order@shop.example>"}
