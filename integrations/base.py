@@ -159,6 +159,9 @@ class ActionSpec:
     ``run(ctx, snapshot, argument)`` performs it; ``argument`` is ``None`` for bare-string actions.
     ``undo(ctx, snapshot, undo_data)`` reverses a done soft-reversible action. ``reconcile`` answers,
     on a retry after a crash, whether the effect already happened (``True``), so it is not redone.
+    ``sensitive`` says the argument chooses *where* the effect goes or *who* sees it (a folder, a
+    label, a recipient): when a rule renders it from item fields or LLM output rather than writing
+    it literally, the action is gated like an irreversible one (docs/SAFETY.md, argument taint).
     """
 
     name: str
@@ -167,6 +170,7 @@ class ActionSpec:
     takes_argument: bool = False
     undo: Callable[[PlatformContext, JSON, JSON], None] | None = None
     reconcile: Callable[[PlatformContext, JSON, Any], bool] | None = None
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,9 @@ class PlatformSpec:
     deterministic_sources: frozenset[str] = frozenset()
     volatile_fields: frozenset[str] = frozenset()
     actions: Mapping[str, ActionSpec] = field(default_factory=dict)
+    # The fields of ``Collected.llm_input`` by name (``subject``, ``body``, ``diff``): what an LLM
+    # profile's ``send_fields`` may name (docs/INTEGRATIONS.md, docs/LLM.md).
+    llm_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,9 @@ class ServiceSpec:
     audit_template: str = ""
     chat: ChatProposal | None = None
     validate: Callable[[IntegrationContext, JSON], list[str]] | None = None
+    # Inputs that choose where the effect goes or who sees it (a repository, a URL): a rule may
+    # only write them literally, or the call is gated like irreversible (docs/SAFETY.md).
+    sensitive_inputs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

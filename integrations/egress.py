@@ -7,6 +7,8 @@ names the host or a CIDR holding the address. The connection then goes to the ch
 
 :func:`checked_address` is the check; :class:`GuardedTransport` applies it to every request of an
 ``httpx.Client`` (GitHub, Gemini); ``integrations.email.outbound`` uses it for one-click unsubscribe.
+Both also record every request that carries a body in the egress ledger (:func:`record_write`:
+host, field names and sizes, bytes — never the content; docs/SECURITY.md).
 """
 
 from __future__ import annotations
@@ -82,16 +84,48 @@ class GuardedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
+        original = str(request.url)
         port = request.url.port or (443 if request.url.scheme == "https" else 80)
         address = checked_address(host, port)
         pinned = str(address) if isinstance(address, ipaddress.IPv4Address) else f"[{address}]"
         request.url = request.url.copy_with(host=pinned.strip("[]"))
         if request.url.scheme == "https":
             request.extensions = {**request.extensions, "sni_hostname": host}
-        return self._inner.handle_request(request)
+        if request.method in READ_METHODS:
+            return self._inner.handle_request(request)  # reads carry nothing of the person's
+        content = request.read()
+        try:
+            response = self._inner.handle_request(request)
+        except httpx.ConnectError:
+            raise  # nothing left this machine
+        except Exception:
+            record_write(original, request.method, content, status=None, received=0)
+            raise
+        # The body is not read here: clients stream it under their own size caps.
+        length = response.headers.get("content-length", "")
+        received = int(length) if length.isdigit() else 0
+        record_write(original, request.method, content, status=response.status_code, received=received)
+        return response
 
     def close(self) -> None:
         self._inner.close()
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def record_write(url: str, method: str, content: bytes, *, status: int | None, received: int) -> None:
+    """One egress row for a request that carried a body (a GitHub write, a web_research prompt)."""
+    from orchestrator.egress.ledger import body_fields, egress_record
+
+    egress_record(
+        url=url,
+        method=method,
+        bytes_sent=len(content),
+        bytes_received=received,
+        status=status,
+        fields=body_fields(content),
+    )
 
 
 def guarded_transport() -> httpx.BaseTransport:

@@ -118,6 +118,7 @@ def mover(name: str, *, role: str | None, tier: Tier = Tier.SOFT) -> ActionSpec:
             takes_argument=True,
             undo=_move_back,
             reconcile=_reconciler(lambda ctx, snap, arg: _moved_to(ctx, snap, _folder_argument(arg), None)),
+            sensitive=True,  # the folder decides where the mail goes (and who may see it there)
         )
     return ActionSpec(
         name,

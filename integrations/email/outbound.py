@@ -15,7 +15,7 @@ import ssl
 from urllib.parse import urlsplit
 
 from integrations.base import IntegrationError
-from integrations.egress import IPAddress, checked_address
+from integrations.egress import IPAddress, checked_address, record_write
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ def post_form(url: str, body: str, *, timeout: float = TIMEOUT_S) -> int:
         )
         response = connection.getresponse()
         status = response.status
-        response.read(65536)
+        received = response.read(65536)
+        record_write(url, "POST", body.encode(), status=status, received=len(received))
     except ssl.SSLCertVerificationError as exc:
         raise IntegrationError(
             f"{host}: certificate not trusted ({exc.verify_message})", permanent=True

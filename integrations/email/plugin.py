@@ -35,6 +35,7 @@ INBOX = PlatformSpec(
     deterministic_sources=SNAPSHOT_FIELDS,
     volatile_fields=frozenset({"uid", "is_read", "is_starred", "is_answered", "folder"}),
     actions=actions.ACTIONS,
+    llm_fields=("from", "name", "to", "subject", "date", "body"),  # see llm_input.build_llm_input
 )
 
 INTEGRATION_TYPE = IntegrationType(

@@ -108,9 +108,18 @@ def comment(ctx: PlatformContext, snapshot: JSON, argument: Any) -> ActionOutcom
 
 
 ACTIONS = {
-    "label": ActionSpec("label", Tier.SOFT, label, takes_argument=True, undo=label_undo, reconcile=has_label),
+    # Labels are sensitive: a label can trigger CI workflows and notify whoever watches it.
+    "label": ActionSpec(
+        "label", Tier.SOFT, label, takes_argument=True, undo=label_undo, reconcile=has_label, sensitive=True
+    ),
     "unlabel": ActionSpec(
-        "unlabel", Tier.SOFT, unlabel, takes_argument=True, undo=unlabel_undo, reconcile=lacks_label
+        "unlabel",
+        Tier.SOFT,
+        unlabel,
+        takes_argument=True,
+        undo=unlabel_undo,
+        reconcile=lacks_label,
+        sensitive=True,
     ),
     "comment": ActionSpec("comment", Tier.IRREVERSIBLE, comment, takes_argument=True),
 }

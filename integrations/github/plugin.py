@@ -35,6 +35,7 @@ PULL_REQUESTS = PlatformSpec(
     # Labels, status and updated_at change without the content changing: no new classification.
     volatile_fields=frozenset({"labels", "status", "updated_at"}),
     actions=actions.ACTIONS,
+    llm_fields=("pull_request", "title", "author", "labels", "size", "body", "diff"),  # collecting.py
 )
 
 ISSUES = PlatformSpec(
@@ -49,6 +50,7 @@ ISSUES = PlatformSpec(
     deterministic_sources=COMMON_FIELDS | {"state", "comment_count"},
     volatile_fields=frozenset({"labels", "state", "comment_count", "updated_at"}),
     actions=actions.ACTIONS,
+    llm_fields=("issue", "title", "author", "labels", "comments", "body"),
 )
 
 INTEGRATION_TYPE = IntegrationType(

@@ -76,6 +76,7 @@ CREATE_ISSUE = ServiceSpec(
     input_schema=INPUT_SCHEMA,
     reversible=False,
     audit_template="Created an issue in {{ repo }}: {{ title }}",
+    sensitive_inputs=frozenset({"repo"}),  # which repository (and its watchers) sees the issue
     chat=ChatProposal(
         approve_label="Create issue",
         reject_label="Cancel",

@@ -120,6 +120,8 @@ AUTOMATION_OPTIONS = [{"id": "approve", "label": "Approve"}, {"id": "reject", "l
 def _ask(intent: ActionIntent, record: ActionRecord) -> Approval:
     """A pending approval for an automation's irreversible action (its record is already pending)."""
     description = f"{intent.describe()} on {intent.where()} ({intent.rule}, {intent.provenance} provenance)"
+    if intent.taint:  # say which parameter the person is really approving
+        description += f"; {'; '.join(intent.taint)}"
     approval = Approval.objects.create(
         source=Approval.Source.AUTOMATION,
         action=intent.action,
@@ -147,6 +149,11 @@ def _block(intent: ActionIntent, record: ActionRecord, tier: Tier) -> None:
         f"{tier.value} and its provenance is {intent.provenance}: it needs rule provenance, "
         "!yolo, on_blocked: ask or a person's approval"
     )
+    if intent.taint:  # argument taint: name the parameter and where its value came from
+        reason = (
+            f"{'; '.join(intent.taint)}: it needs a literal value, !yolo, on_blocked: ask "
+            "or a person's approval"
+        )
     ledger_mark(record, ActionRecord.Status.BLOCKED, summary=f"blocked: {reason}")
     action_audit(
         intent, f"Blocked {intent.describe()} on {intent.where()} ({intent.rule}): {reason}", warning=True

@@ -77,7 +77,7 @@ class ActionIntent(PlannedAction):
 
     @property
     def gate_view(self) -> dict[str, Any]:
-        return {"yolo": self.yolo, "on_blocked": self.on_blocked}
+        return {"yolo": self.yolo, "on_blocked": self.on_blocked, "taint": self.taint}
 
     def key(self) -> str:
         return ledger_key(

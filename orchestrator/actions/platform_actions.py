@@ -15,6 +15,7 @@ from orchestrator.actions.gate import ActionResult, Outcome, intent_admit, outco
 from orchestrator.actions.intents import ActionIntent
 from orchestrator.actions.ledger import ledger_done, ledger_failed, ledger_outcome_unknown
 from orchestrator.audit import action_audit
+from orchestrator.egress.scope import egress_scope
 from orchestrator.models import ActionRecord, Task
 from orchestrator.pipeline.context import StageContext
 from orchestrator.queue.execution import is_permanent
@@ -65,7 +66,9 @@ def platform_action_run(*, ctx: StageContext, intent: ActionIntent, task: Task) 
             outcome_count(task.run_id, Outcome.DONE)
             return ActionResult(Outcome.DONE, record.pk)
     try:
-        done = spec.run(ctx, snapshot, intent.argument)
+        item_id = intent.item.pk if intent.item else None
+        with egress_scope(purpose=intent.name, item_id=item_id, integration_id=intent.integration_id):
+            done = spec.run(ctx, snapshot, intent.argument)
     except Exception as exc:
         final = is_permanent(exc) or task.attempts >= task.max_attempts
         return _fail(intent, record, task, f"{type(exc).__name__}: {exc}", final=final)

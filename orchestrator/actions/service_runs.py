@@ -17,6 +17,7 @@ from orchestrator.actions.services import (
     service_resolve,
 )
 from orchestrator.audit import action_audit
+from orchestrator.egress.scope import egress_scope
 from orchestrator.models import ActionRecord, Task
 from orchestrator.queue.execution import is_permanent
 from orchestrator.queue.handlers import HandlerSpec, add_resolver
@@ -96,7 +97,13 @@ def service_task(task: Task) -> dict[str, Any]:
         _failed(intent, task, title, error)
         raise ActionRefused(f"Service {resolved.instance_id} refused: {error}")
     try:
-        text = resolved.spec.run(ServiceContext.of(resolved.integration), dict(intent.inputs))
+        scope = egress_scope(
+            purpose=resolved.spec.name,
+            item_id=intent.item.pk if intent.item else None,
+            integration_id=resolved.instance_id.rsplit(".", 1)[0],
+        )
+        with scope:
+            text = resolved.spec.run(ServiceContext.of(resolved.integration), dict(intent.inputs))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         ledger_failed(record, error=error)

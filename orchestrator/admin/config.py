@@ -30,6 +30,7 @@ class LLMProfileAdmin(VersionedAdmin[LLMProfile], NoticesAdmin[LLMProfile]):
         (None, {"fields": ("name", "backend", "base_url", "model")}),
         ("Credentials", {"fields": ("token", "token_clear")}),
         ("Requests", {"fields": ("parameters", "structured_output", "timeout_s", "max_concurrency")}),
+        ("What leaves this machine", {"fields": ("send_fields", "redact")}),
     )
 
     def get_fieldsets(self, request: HttpRequest, obj: LLMProfile | None = None) -> Any:

@@ -147,8 +147,14 @@ class LLMProfileForm(forms.ModelForm[LLMProfile]):
             "structured_output",
             "timeout_s",
             "max_concurrency",
+            "send_fields",
+            "redact",
         ]
-        field_classes = {"parameters": StructuredTextField}
+        field_classes = {
+            "parameters": StructuredTextField,
+            "send_fields": StructuredTextField,
+            "redact": StructuredTextField,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

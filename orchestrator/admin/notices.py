@@ -35,9 +35,15 @@ def automation_messages(integration: Integration) -> tuple[list[str], list[str]]
 def off_machine_warning(profile: LLMProfile) -> str | None:
     if not profile.sends_data_off_machine:
         return None
+    kept = f"only {', '.join(profile.send_fields)}" if profile.send_fields else "every field"
+    redacted = ", ".join(
+        str(rule.get("name", "custom regex") if isinstance(rule, dict) else rule)
+        for rule in profile.redact or []
+    )
     return (
         f"LLM profile '{profile.name}' sends prompts (your item contents) to {profile.base_url}: "
-        "data leaves this machine."
+        f"data leaves this machine ({kept} of each item; redacted: {redacted or 'nothing'}). "
+        "Every request is listed under What left this machine (/ui/egress/)."
     )
 
 

@@ -16,6 +16,7 @@ from chat.api import router as chat_router
 from orchestrator.api import errors
 from orchestrator.api.actions import router as actions_router
 from orchestrator.api.approvals import router as approvals_router
+from orchestrator.api.egress import router as egress_router
 from orchestrator.api.integrations import router as integrations_router
 from orchestrator.api.items import router as items_router
 from orchestrator.api.runs import router as runs_router
@@ -48,3 +49,4 @@ api.add_router("/api/approvals", approvals_router)
 api.add_router("/api/actions", actions_router)
 api.add_router("/api/items", items_router)
 api.add_router("/api/runs", runs_router)
+api.add_router("/api/egress", egress_router)

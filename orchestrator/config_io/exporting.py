@@ -86,7 +86,16 @@ def _llms(secret_names: list[str]) -> dict[str, Any]:
             secret_names.append(llm_secret_name(profile.name))
             body["token"] = SecretRef(llm_secret_name(profile.name))
         body |= _non_default(
-            profile, ["parameters", "backend", "structured_output", "timeout_s", "max_concurrency"]
+            profile,
+            [
+                "parameters",
+                "backend",
+                "structured_output",
+                "timeout_s",
+                "max_concurrency",
+                "send_fields",
+                "redact",
+            ],
         )
         llms[profile.name] = body
     return llms
@@ -168,7 +177,7 @@ def _scripts() -> dict[str, Any]:
         body |= {"shell": script.shell}
         body |= _non_default(script, ["inputs"])
         body |= {"timeout": script.timeout, "reversible": script.reversible}
-        body |= _non_default(script, ["output", "on_output"])
+        body |= _non_default(script, ["output", "on_output", "sensitive_inputs"])
         scripts[script.name] = body
     return scripts
 

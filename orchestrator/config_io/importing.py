@@ -44,6 +44,8 @@ LLM_KEYS: dict[str, Kind] = {
     "structured_output": str,
     "timeout_s": int,
     "max_concurrency": int,
+    "send_fields": list,
+    "redact": list,
 }
 SCRIPT_KEYS: dict[str, Kind] = {
     "description": str,
@@ -53,6 +55,7 @@ SCRIPT_KEYS: dict[str, Kind] = {
     "reversible": bool,
     "output": str,
     "on_output": str,
+    "sensitive_inputs": list,
 }
 ON_OUTPUT_ALIASES = {"human_log": "audit"}
 CHAT_KEYS: dict[str, Kind] = {"llm": str, "system_prompt": str}

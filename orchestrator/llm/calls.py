@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from orchestrator.audit import audit
+from orchestrator.egress.policy import EgressRefused, prepare_item_input, prepare_text
+from orchestrator.egress.scope import current_scope, egress_scope
 from orchestrator.llm import concurrency, prompts
 from orchestrator.llm.accounting import CallRecord, record_call
 from orchestrator.llm.backends import get_backend
@@ -64,12 +67,28 @@ def classify(
     breaker is open (:mod:`orchestrator.llm.breaker`) it fails fast with ``LLMCircuitOpen``.
     """
     resolved = resolve_profile(profile)
+    fields: tuple[str, ...] = ()
+    redactions: dict[str, int] = {}
+    if isinstance(framed_input, str):  # an item's prepared input: the profile's egress policy applies
+        try:
+            prepared = prepare_item_input(resolved, framed_input)
+        except EgressRefused as exc:
+            where = current_scope().integration_id
+            audit(f"Refused an LLM call: {exc}", level="warning", integration_id=where, action="llm.classify")
+            raise
+        framed_input, fields, redactions = prepared.text, prepared.fields, prepared.redactions
     breaker_admit(resolved)  # a server that keeps failing is not called again until it cools down
     messages = prompts.classification_messages(as_framed(framed_input), schema)
     try:
-        result = run_call(
-            resolved, messages, schema=schema, priority=priority, purpose="classify", options=CLASSIFY_OPTIONS
-        )
+        with egress_scope(fields=fields, redactions=redactions):
+            result = run_call(
+                resolved,
+                messages,
+                schema=schema,
+                priority=priority,
+                purpose="classify",
+                options=CLASSIFY_OPTIONS,
+            )
     except LLMUnavailable as exc:
         raise breaker_after_failure(resolved, exc) from exc
     assert isinstance(result, dict)
@@ -88,14 +107,27 @@ def chat(
     A :class:`StructuredOutputError` keeps the model's raw replies (``raw_replies``), so a caller
     can still show plain text from a model that ignores the schema.
     """
-    return run_call(
-        resolve_profile(profile),
-        messages,
-        schema=schema,
-        priority=priority,
-        purpose="chat",
-        options=CHAT_OPTIONS,
-    )
+    resolved = resolve_profile(profile)
+    redacted: list[Message] = []
+    redactions: dict[str, int] = {}
+    for message in messages:
+        content = message.get("content")
+        if message.get("role") != "system" and isinstance(content, str):
+            content, found = prepare_text(resolved, content)
+            for name, count in found.items():
+                redactions[name] = redactions.get(name, 0) + count
+            message = {**message, "content": content}
+        redacted.append(message)
+    chars = sum(len(str(m.get("content") or "")) for m in redacted if m.get("role") != "system")
+    with egress_scope(fields=(f"messages[:{chars}]",), redactions=redactions):
+        return run_call(
+            resolved,
+            redacted,
+            schema=schema,
+            priority=priority,
+            purpose="chat",
+            options=CHAT_OPTIONS,
+        )
 
 
 def _fill(record: CallRecord, completions: list[Completion]) -> None:
@@ -130,6 +162,7 @@ def run_call(
     started = time.monotonic()
     # Prompts carry personal content: DEBUG only.
     logger.debug("llm %s prompt for profile %s: %r", purpose, profile.name, messages)
+    scope = egress_scope(purpose=purpose, llm_profile=profile.name, carries_data=purpose != "doctor")
     try:
         backend = get_backend(profile)
         cap = min(total_cap_s(profile), cap_s or float("inf"))
@@ -138,7 +171,7 @@ def run_call(
             if use_slot
             else nullcontext()
         )
-        with guard:
+        with guard, scope:
             started = time.monotonic()  # latency is model time, not time spent waiting for a slot
             request = CompletionRequest(
                 messages=messages,

@@ -31,7 +31,11 @@ PROBE_MESSAGES = [
 def privacy_warning(profile: LLMProfile) -> CheckResult | None:
     if not profile.sends_data_off_machine:
         return None
-    message = f"{profile.base_url} is not on this machine or a private network: item content leaves it"
+    message = (
+        f"{profile.base_url} is not on this machine or a private network: item content leaves it "
+        f"(send_fields: {profile.send_fields or 'all'}; redact: {profile.redact or 'nothing'}); "
+        "each request is recorded in the egress ledger"
+    )
     return CheckResult(f"llm:{profile.name}:privacy", True, message, warning=True)
 
 
@@ -59,6 +63,14 @@ def check_profile(profile: LLMProfile) -> list[CheckResult]:
     breaker = breaker_result(profile)  # read before the probe, which may close it
     if breaker:
         results.append(breaker)
+    if profile.backend == LLMProfile.Backend.EMBEDDED:
+        results.append(
+            CheckResult(
+                f"{name}:egress",
+                True,
+                "embedded model: prompts never leave this process, so the egress ledger records nothing",
+            )
+        )
     # A short-timeout copy: doctor must answer in seconds even when a server hangs.
     probe = copy.copy(profile)
     probe.timeout_s = min(profile.timeout_s, DOCTOR_TIMEOUT_S)

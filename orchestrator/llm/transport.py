@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from orchestrator.egress.ledger import egress_record
 from orchestrator.llm.errors import LLMTimeout, LLMUnavailable
 
 logger = logging.getLogger(__name__)
@@ -78,14 +79,26 @@ def post_json(
             left = deadline - time.monotonic()
             if left <= 0:
                 break
+            request = http.build_request(
+                "POST", url, json=body, headers=headers, timeout=min(timeout_s, left)
+            )
             try:
-                response = http.post(url, json=body, headers=headers, timeout=min(timeout_s, left))
-            except httpx.TimeoutException:
+                response = http.send(request)
+            except httpx.TimeoutException as exc:
+                if not isinstance(exc, httpx.ConnectTimeout):  # the prompt may have left: say so
+                    egress_record(url=url, bytes_sent=len(request.content))
                 last_problem, timed_out = f"no answer within {min(timeout_s, left):.1f}s", True
                 continue
             except httpx.TransportError as exc:
                 last_problem, timed_out = f"cannot connect ({type(exc).__name__}: {exc})", False
                 continue
+            # Every request that reached the server is one egress row (the embedded model sends none).
+            egress_record(
+                url=url,
+                bytes_sent=len(request.content),
+                bytes_received=len(response.content),
+                status=response.status_code,
+            )
             if response.is_success or is_final(response) or not _is_retryable(response.status_code):
                 return response
             last_problem, timed_out = f"HTTP {response.status_code}", False

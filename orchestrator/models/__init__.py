@@ -12,6 +12,7 @@ from orchestrator.models.config import (
     QueueSettings,
     Script,
 )
+from orchestrator.models.egress import EgressRecord
 from orchestrator.models.items import Item
 from orchestrator.models.ledger import ActionRecord
 from orchestrator.models.llm import LLMCall, LLMLease
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "ChatSettings",
+    "EgressRecord",
     "Integration",
     "Item",
     "LLMCall",

@@ -83,6 +83,16 @@ class LLMProfile(Versioned):
     )
     timeout_s = models.PositiveIntegerField(default=120)
     max_concurrency = models.PositiveIntegerField(default=1)
+    send_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Only these fields of an item go to this profile (e.g. [subject, body]); empty = all",
+    )
+    redact = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Removed before sending: emails, phone_numbers, urls, or {regex: <pattern>, name: <label>}",
+    )
 
     class Meta:
         verbose_name = "LLM profile"
@@ -100,12 +110,29 @@ class LLMProfile(Versioned):
             raise ValidationError({"base_url": "An OpenAI-compatible profile needs a base_url"})
         if self.base_url and urlsplit(self.base_url).scheme not in {"http", "https"}:
             raise ValidationError({"base_url": "base_url must start with http:// or https://"})
+        try:
+            host = urlsplit(self.base_url).hostname if self.base_url else "-"
+        except ValueError:
+            host = None
+        if not host:  # nowhere to send to: say so now, not at the first classification
+            raise ValidationError(
+                {"base_url": f"base_url {self.base_url!r} names no host, e.g. http://localhost:11434"}
+            )
         if not isinstance(self.parameters, dict):
             raise ValidationError({"parameters": "parameters must be a JSON object"})
         if self.timeout_s < 1:
             raise ValidationError({"timeout_s": "timeout_s must be at least 1 second"})
         if self.max_concurrency < 1:
             raise ValidationError({"max_concurrency": "max_concurrency must be at least 1"})
+        from orchestrator.egress.fields import send_fields_errors
+        from orchestrator.egress.redaction import redaction_errors
+
+        problems = {
+            "redact": redaction_errors(self.redact),
+            "send_fields": send_fields_errors(self.send_fields),
+        }
+        if any(problems.values()):
+            raise ValidationError({name: errors for name, errors in problems.items() if errors})
 
 
 class Integration(Versioned):
@@ -220,6 +247,7 @@ class PlatformConfig(models.Model):
             self.automations,
             scripts=script_reversibility(),
             services=service_reversibility(),
+            sensitive=sensitive_inputs(),
         )
 
     def clean(self) -> None:
@@ -265,6 +293,22 @@ def service_reversibility() -> dict[str, bool]:
     return found
 
 
+def sensitive_inputs() -> dict[str, frozenset[str]]:
+    """Script name or service instance id → the inputs declared sensitive (argument taint)."""
+    found = {
+        name: frozenset(inputs or [])
+        for name, inputs in Script.objects.values_list("name", "sensitive_inputs")
+        if isinstance(inputs, list) and inputs
+    }
+    for integration in Integration.objects.all():
+        if integration.type not in registry.type_names():
+            continue
+        for name, service in integration.spec.services.items():
+            if service.sensitive_inputs:
+                found[f"{integration.integration_id}.{name}"] = service.sensitive_inputs
+    return found
+
+
 class Script(Versioned):
     class OnOutput(models.TextChoices):
         NONE = "", "keep on the task only"
@@ -278,6 +322,12 @@ class Script(Versioned):
     output = models.CharField(max_length=64, blank=True, help_text="Shell variable to capture")
     on_output = models.CharField(max_length=16, blank=True, choices=OnOutput.choices)
     reversible = models.BooleanField(default=False)
+    sensitive_inputs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Inputs that choose where the effect goes or who sees it (a URL, a recipient): "
+        "rules may only write them literally",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -288,6 +338,14 @@ class Script(Versioned):
     def clean(self) -> None:
         if not isinstance(self.inputs, list) or not all(isinstance(i, str) for i in self.inputs):
             raise ValidationError({"inputs": "inputs must be a list of names"})
+        sensitive = self.sensitive_inputs or []
+        if not isinstance(sensitive, list) or not all(isinstance(i, str) for i in sensitive):
+            raise ValidationError({"sensitive_inputs": "sensitive_inputs must be a list of input names"})
+        undeclared = [name for name in sensitive if name not in self.inputs]
+        if undeclared:
+            declared = ", ".join(self.inputs) or "none"
+            problem = f"{', '.join(undeclared)} is not one of the inputs ({declared})"
+            raise ValidationError({"sensitive_inputs": problem})
 
 
 class SingletonModel(Versioned):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from integrations.base import IntegrationError
+from orchestrator.egress.scope import egress_scope
 from orchestrator.json_schema import schema_errors
 from orchestrator.llm.breaker import LLMCircuitOpen
 from orchestrator.models import Item, Task
@@ -94,7 +95,8 @@ def classify(task: Task) -> dict[str, Any]:
         )
     schema = reply_schema(rules.classifications)
     try:
-        values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
+        with egress_scope(item_id=item.pk, integration_id=ctx.integration_id):
+            values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
     except LLMCircuitOpen as exc:  # the task waits (its attempt given back); the run says why
         run_outage_noted(ctx, task.run_id, str(exc))
         raise

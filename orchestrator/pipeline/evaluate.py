@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from orchestrator.actions.intents import rule_digest
 from orchestrator.models import Item, Task
-from orchestrator.models.config import script_reversibility, service_reversibility
+from orchestrator.models.config import script_reversibility, sensitive_inputs, service_reversibility
 from orchestrator.pipeline.context import StageContext, task_context
 from orchestrator.pipeline.next_stage import BATCH_SIZE, ActEntry, act_enqueue, evaluate_classified_enqueue
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
@@ -68,6 +68,7 @@ def compiled_automations(ctx: StageContext, rules: PlatformRules) -> CompileResu
         classifications=rules.classifications,
         scripts=script_reversibility(),
         services=service_reversibility(),
+        sensitive=sensitive_inputs(),
     )
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from orchestrator.durations import parse_duration
-from orchestrator.models import QueueSettings, Task, WorkerHeartbeat
+from orchestrator.models import EgressRecord, QueueSettings, Task, WorkerHeartbeat
 from orchestrator.queue.claim import age_background_tasks
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,8 @@ def live_workers(within_s: int = 60) -> list[WorkerHeartbeat]:
 
 
 def prune_finished() -> int:
-    """Delete finished tasks older than the retention setting; failed ones included."""
+    """Delete finished tasks older than the retention setting, failed ones included (and egress
+    rows as old)."""
     retention = parse_duration(QueueSettings.load().retention or "7d")
     expired = Task.objects.filter(
         status__in=[Task.Status.DONE, Task.Status.FAILED], finished_at__lt=timezone.now() - retention
@@ -41,6 +42,17 @@ def prune_finished() -> int:
         Task.objects.filter(pk__in=batch).delete()
         deleted += len(batch)
     WorkerHeartbeat.objects.filter(last_seen__lt=timezone.now() - timedelta(days=1)).delete()
+    prune_egress(retention)
+    return deleted
+
+
+def prune_egress(retention: timedelta) -> int:
+    """The egress ledger is kept as long as finished tasks (the same retention setting)."""
+    expired = EgressRecord.objects.filter(created_at__lt=timezone.now() - retention)
+    deleted = 0
+    while batch := list(expired.values_list("pk", flat=True)[:PRUNE_BATCH]):
+        EgressRecord.objects.filter(pk__in=batch).delete()
+        deleted += len(batch)
     return deleted
 
 

@@ -18,7 +18,8 @@ from typing import Any
 from integrations.base import ActionSpec, Tier
 from orchestrator.rules.errors import RuleSyntaxError
 from orchestrator.rules.result_routes import route_errors
-from orchestrator.rules.templates import Literal, Node, compile_value
+from orchestrator.rules.taint import TaintedParameter, tainted_parameter
+from orchestrator.rules.templates import DictNode, Literal, Node, compile_value
 
 YOLO = "yolo"
 SCRIPT_KEYS = ("name", "inputs")
@@ -45,6 +46,8 @@ class ActionCatalog:
     platform: Mapping[str, ActionSpec] = field(default_factory=dict)
     scripts: Mapping[str, bool] = field(default_factory=dict)
     services: Mapping[str, bool] = field(default_factory=dict)
+    # Script name or service id → inputs declared sensitive (argument taint, docs/SAFETY.md).
+    sensitive: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class ActionTemplate:
     inputs: Node = NO_INPUTS  # scripts and services
     human_log: Node = NO_TEXT  # services
     on_result: Any = None  # services; passed on unrendered to the result router
+    taint: tuple[TaintedParameter, ...] = ()  # sensitive parameters that are not rule literals
 
 
 def reversible_tier(reversible: bool) -> Tier:
@@ -114,7 +118,10 @@ def _platform_action(name: Any, argument: Any, catalog: ActionCatalog) -> Action
     if not spec.takes_argument and argument is not None:
         raise RuleSyntaxError(f"{name} takes no argument; write it as a plain name")
     node = None if argument is None else compile_value(argument)
-    return ActionTemplate(ActionKind.PLATFORM, name, spec.tier, argument=node)
+    tainted = tainted_parameter(name, node) if spec.sensitive else None
+    return ActionTemplate(
+        ActionKind.PLATFORM, name, spec.tier, argument=node, taint=(tainted,) if tainted else ()
+    )
 
 
 def _script_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
@@ -128,7 +135,13 @@ def _script_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
         defined = ", ".join(sorted(catalog.scripts)) or "none"
         raise RuleSyntaxError(f"script {name!r} is not defined; defined scripts: {defined}")
     inputs = _inputs("script", value.get("inputs"))
-    return ActionTemplate(ActionKind.SCRIPT, name, reversible_tier(catalog.scripts[name]), inputs=inputs)
+    return ActionTemplate(
+        ActionKind.SCRIPT,
+        name,
+        reversible_tier(catalog.scripts[name]),
+        inputs=inputs,
+        taint=_input_taint(inputs, catalog.sensitive.get(name, frozenset())),
+    )
 
 
 def _service_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
@@ -147,14 +160,23 @@ def _service_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
     human_log = value.get("human_log", "")
     if not isinstance(human_log, str):
         raise RuleSyntaxError("service.human_log must be text (a template)")
+    inputs = _inputs("service", value.get("inputs"))
     return ActionTemplate(
         ActionKind.SERVICE,
         call,
         reversible_tier(catalog.services[call]),
-        inputs=_inputs("service", value.get("inputs")),
+        inputs=inputs,
+        taint=_input_taint(inputs, catalog.sensitive.get(call, frozenset())),
         human_log=compile_value(human_log),
         on_result=_on_result(value.get("on_result")),
     )
+
+
+def _input_taint(inputs: Node, sensitive: frozenset[str]) -> tuple[TaintedParameter, ...]:
+    if not sensitive or not isinstance(inputs, DictNode):
+        return ()
+    found = (tainted_parameter(name, node) for name, node in inputs.items if name in sensitive)
+    return tuple(parameter for parameter in found if parameter is not None)
 
 
 def _inputs(owner: str, inputs: Any) -> Node:

@@ -61,9 +61,17 @@ class CompileResult:
 
 
 def catalog_for(
-    platform: PlatformSpec | None, scripts: Mapping[str, bool], services: Mapping[str, bool]
+    platform: PlatformSpec | None,
+    scripts: Mapping[str, bool],
+    services: Mapping[str, bool],
+    sensitive: Mapping[str, frozenset[str]] | None = None,
 ) -> ActionCatalog:
-    return ActionCatalog(platform=platform.actions if platform else {}, scripts=scripts, services=services)
+    return ActionCatalog(
+        platform=platform.actions if platform else {},
+        scripts=scripts,
+        services=services,
+        sensitive=sensitive or {},
+    )
 
 
 def compile_automations(
@@ -73,12 +81,13 @@ def compile_automations(
     classifications: Mapping[str, ClassificationSpec],
     scripts: Mapping[str, bool],
     services: Mapping[str, bool],
+    sensitive: Mapping[str, frozenset[str]] | None = None,
 ) -> CompileResult:
     """Compile a platform's automations. ``platform=None`` fails safe: no deterministic sources and
     no platform actions, so every condition is LLM-derived."""
     if not isinstance(automations, list):
         return CompileResult((), ("automations must be a list of {when, then} rules",))
-    catalog = catalog_for(platform, scripts, services)
+    catalog = catalog_for(platform, scripts, services, sensitive)
     sources = platform.deterministic_sources if platform else frozenset()
     compiled: list[CompiledAutomation] = []
     errors: list[str] = []

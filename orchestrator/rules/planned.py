@@ -37,6 +37,7 @@ class PlannedActionPayload(TypedDict):
     on_result: Any
     error: str | None
     approval: int | None
+    taint: list[str]
 
 
 class PlannedActionError(ValueError):
@@ -73,6 +74,9 @@ class PlannedAction:
     on_result: Any = None  # services
     error: str | None = None
     approval_id: int | None = None
+    # Sensitive parameters not written literally in the rule, described (argument taint): gated
+    # like an irreversible action.
+    taint: tuple[str, ...] = ()
 
     def to_payload(self) -> PlannedActionPayload:
         """Plain JSON for a task payload."""
@@ -93,6 +97,7 @@ class PlannedAction:
             "on_result": self.on_result,
             "error": self.error,
             "approval": self.approval_id,
+            "taint": list(self.taint),
         }
 
     @classmethod
@@ -121,6 +126,7 @@ class PlannedAction:
         )
         inputs = payload.get("inputs")
         approval = payload.get("approval")
+        taint = payload.get("taint")
         return cls(
             kind=kind,
             name=name,
@@ -138,4 +144,5 @@ class PlannedAction:
             on_result=payload.get("on_result"),
             error=payload.get("error"),
             approval_id=approval if isinstance(approval, int) else None,
+            taint=tuple(str(entry) for entry in taint) if isinstance(taint, list) else (),
         )

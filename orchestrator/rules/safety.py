@@ -47,14 +47,20 @@ def _flag(action: Any, name: str) -> Any:
 def runtime_decision(action: Any, provenance: Any, tier: Any) -> Decision:
     """Gate 2: may this action run now?
 
-    *action* is anything with ``yolo`` and ``on_blocked`` (a :class:`PlannedAction`, a ledger row, a
-    task payload mapping); only ``yolo is True`` and ``on_blocked == "ask"`` count. *provenance* is
-    ``rule``/``human`` (trusted) or anything else (untrusted). *tier* is the action's current tier —
+    *action* is anything with ``yolo``, ``on_blocked`` and ``taint`` (a :class:`PlannedAction`, a
+    ledger row, a task payload mapping); only ``yolo is True`` and ``on_blocked == "ask"`` count, and
+    a non-empty ``taint`` (a sensitive parameter not written in the rule) makes it irreversible even
+    under ``rule`` provenance. *provenance* is ``rule``/``human`` (trusted) or anything else
+    (untrusted). *tier* is the action's current tier —
     for scripts and services the caller derives it from Script.reversible / ServiceSpec.reversible.
     """
-    if isinstance(provenance, str) and provenance in TRUSTED_PROVENANCES:
+    if provenance == Provenance.HUMAN.value:
         return Decision.ALLOW
-    effective = as_tier(tier)
+    tainted = bool(_flag(action, "taint"))
+    if provenance == Provenance.RULE.value and not tainted:
+        return Decision.ALLOW
+    # A sensitive parameter not written in the rule (argument taint) is gated like irreversible.
+    effective = Tier.IRREVERSIBLE if tainted else as_tier(tier)
     if effective in (Tier.READ_ONLY, Tier.SOFT):
         return Decision.ALLOW
     if effective is Tier.HARD or _flag(action, "yolo") is True:
@@ -86,6 +92,9 @@ def save_gate(automations: Iterable[CompiledAutomation]) -> GateReport:
         because = f"{automation.provenance.value} provenance (LLM-derived conditions: {_keys(automation)})"
         for action in automation.actions:
             subject = f"{automation.label}: {describe(action)}"
+            if action.taint and not action.yolo:
+                taint_report(subject, action, automation.on_blocked, errors, notices)
+                continue
             if action.yolo:
                 warnings.append(
                     f"{subject} is !yolo: it runs without the safety gate or approval; "
@@ -104,6 +113,21 @@ def save_gate(automations: Iterable[CompiledAutomation]) -> GateReport:
                     f"{subject} is hard-reversible and runs on {because}; each run is audited with a warning"
                 )
     return GateReport(tuple(errors), tuple(warnings), tuple(notices))
+
+
+def taint_report(
+    subject: str, action: ActionTemplate, on_blocked: str | None, errors: list[str], notices: list[str]
+) -> None:
+    """Gate 1 for argument taint: a sensitive parameter not written in the rule."""
+    because = "; ".join(parameter.describe() for parameter in action.taint)
+    if on_blocked == ON_BLOCKED_ASK:
+        notices.append(f"{subject}: {because}; with on_blocked: ask each one waits for your approval")
+        return
+    errors.append(
+        f"{subject}: {because}, so whoever wrote the item or steered the LLM chooses where the effect "
+        "goes. Refused. Write the value literally in the rule (one rule per destination), wrap the "
+        'action in !yolo (in JSON: {"yolo": <action>}) to accept the risk, or add on_blocked: ask.'
+    )
 
 
 def _keys(automation: CompiledAutomation) -> str:

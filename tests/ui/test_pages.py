@@ -10,7 +10,7 @@ from tests.pipeline.driving import drain, effects
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ("/ui/", "/ui/items/", "/ui/approvals/", "/ui/queue/", "/ui/logs/", "/ui/chat")
+PAGES = ("/ui/", "/ui/items/", "/ui/approvals/", "/ui/queue/", "/ui/logs/", "/ui/egress/", "/ui/chat")
 
 
 def flashes(response) -> str:
