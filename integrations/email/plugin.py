@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrations.base import AdminHints, ClassificationSpec, DoctorCheck, IntegrationType, PlatformSpec
-from integrations.email import actions, checks, collecting, config, discovery
+from integrations.email import actions, checks, collecting, config, discovery, observing
 
 SNAPSHOT_FIELDS = frozenset(
     {
@@ -35,6 +35,7 @@ INBOX = PlatformSpec(
     deterministic_sources=SNAPSHOT_FIELDS,
     volatile_fields=frozenset({"uid", "is_read", "is_starred", "is_answered", "folder"}),
     actions=actions.ACTIONS,
+    observe=observing.observe,
 )
 
 INTEGRATION_TYPE = IntegrationType(

@@ -11,7 +11,7 @@ from integrations.base import (
     PlatformSpec,
     by_name,
 )
-from integrations.github import actions, checks, collecting, config, search, services
+from integrations.github import actions, checks, collecting, config, observing, search, services
 
 COMMON_FIELDS = frozenset(
     {"org", "repo", "number", "url", "author", "title", "labels", "created_at", "updated_at"}
@@ -35,6 +35,7 @@ PULL_REQUESTS = PlatformSpec(
     # Labels, status and updated_at change without the content changing: no new classification.
     volatile_fields=frozenset({"labels", "status", "updated_at"}),
     actions=actions.ACTIONS,
+    observe=observing.observe,
 )
 
 ISSUES = PlatformSpec(
@@ -49,6 +50,7 @@ ISSUES = PlatformSpec(
     deterministic_sources=COMMON_FIELDS | {"state", "comment_count"},
     volatile_fields=frozenset({"labels", "state", "comment_count", "updated_at"}),
     actions=actions.ACTIONS,
+    observe=observing.observe,
 )
 
 INTEGRATION_TYPE = IntegrationType(

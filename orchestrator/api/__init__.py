@@ -19,6 +19,7 @@ from orchestrator.api.approvals import router as approvals_router
 from orchestrator.api.integrations import router as integrations_router
 from orchestrator.api.items import router as items_router
 from orchestrator.api.runs import router as runs_router
+from orchestrator.api.shadow import router as shadow_router
 from orchestrator.api.tasks import router as tasks_router
 
 api = NinjaAPI(
@@ -48,3 +49,4 @@ api.add_router("/api/approvals", approvals_router)
 api.add_router("/api/actions", actions_router)
 api.add_router("/api/items", items_router)
 api.add_router("/api/runs", runs_router)
+api.add_router("/api/shadow", shadow_router)

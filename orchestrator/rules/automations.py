@@ -1,6 +1,6 @@
 """Automations compiled once per configuration: conditions, actions, provenance, ``on_blocked``.
 
-An automation is stored as ``{when, then, on_blocked?, name?}``. Compiling checks its shape, the
+An automation is stored as ``{when, then, on_blocked?, name?, mode?}``. Compiling checks its shape, the
 condition grammar, the action names and the templates, and fixes its provenance. A rule with a
 syntax error is left out of the result (it cannot run) and reported; safety is judged separately
 (:mod:`orchestrator.rules.safety`) so that an unsafe rule that slipped past the save check still
@@ -25,8 +25,11 @@ from orchestrator.rules.provenance import (
     rule_provenance,
 )
 
-AUTOMATION_KEYS = ("when", "then", "on_blocked", "name")
+AUTOMATION_KEYS = ("when", "then", "on_blocked", "name", "mode")
 ON_BLOCKED_ASK = "ask"
+MODE_LIVE = "live"
+MODE_SHADOW = "shadow"  # evaluated and recorded, never executed (docs/SAFETY.md "Shadow mode")
+MODES = (MODE_LIVE, MODE_SHADOW)
 
 
 def rule_label(index: int, name: str = "") -> str:
@@ -43,6 +46,7 @@ class CompiledAutomation:
     provenance: Provenance
     llm_keys: tuple[str, ...]  # the LLM-derived condition keys, for messages
     on_blocked: str | None = None
+    shadow: bool = False  # ``mode: shadow``: its actions are recorded as ``shadow`` rows, never run
 
     @property
     def label(self) -> str:
@@ -119,6 +123,7 @@ def compile_automation(
         provenance=rule_provenance(keys, sources),
         llm_keys=llm_derived_keys(keys, sources),
         on_blocked=rule.get("on_blocked"),
+        shadow=rule.get("mode") == MODE_SHADOW,
     )
     return automation, []
 
@@ -130,6 +135,8 @@ def _shape_errors(rule: Mapping[str, Any]) -> list[str]:
         errors.append(f"unknown key(s) {', '.join(unknown)}; valid: {', '.join(AUTOMATION_KEYS)}")
     if rule.get("on_blocked") not in (None, ON_BLOCKED_ASK):
         errors.append(f"on_blocked: the only value is '{ON_BLOCKED_ASK}'")
+    if rule.get("mode") is not None and rule.get("mode") not in MODES:
+        errors.append(f"mode: {rule.get('mode')!r} is not a mode; valid: {', '.join(MODES)}")
     if rule.get("name") is not None and not isinstance(rule["name"], str):
         errors.append("name: must be text")
     return errors

@@ -65,4 +65,5 @@ def plan(automation: CompiledAutomation, action: ActionTemplate, context: dict[s
         human_log=human_log,
         on_result=action.on_result,
         error=error,
+        shadow=automation.shadow,
     )

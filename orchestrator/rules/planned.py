@@ -37,6 +37,7 @@ class PlannedActionPayload(TypedDict):
     on_result: Any
     error: str | None
     approval: int | None
+    shadow: bool
 
 
 class PlannedActionError(ValueError):
@@ -73,6 +74,7 @@ class PlannedAction:
     on_result: Any = None  # services
     error: str | None = None
     approval_id: int | None = None
+    shadow: bool = False  # from a ``mode: shadow`` automation: record it, never run it
 
     def to_payload(self) -> PlannedActionPayload:
         """Plain JSON for a task payload."""
@@ -93,6 +95,7 @@ class PlannedAction:
             "on_result": self.on_result,
             "error": self.error,
             "approval": self.approval_id,
+            "shadow": self.shadow,
         }
 
     @classmethod
@@ -138,4 +141,5 @@ class PlannedAction:
             on_result=payload.get("on_result"),
             error=payload.get("error"),
             approval_id=approval if isinstance(approval, int) else None,
+            shadow=payload.get("shadow") is True,
         )

@@ -110,7 +110,7 @@ def test_unknown_automation_and_classification_keys_name_their_path():
         "integrations[0].platforms.items.classifications.kind.promt: unknown key; "
         "valid keys: prompt, type, values",
         "integrations[0].platforms.items.automations[0].whenn: unknown key; "
-        "valid keys: name, on_blocked, then, when",
+        "valid keys: mode, name, on_blocked, then, when",
     ]
 
 
