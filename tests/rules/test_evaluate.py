@@ -153,5 +153,6 @@ def test_planned_actions_serialise_to_plain_json() -> None:
         "on_result": None,
         "error": None,
         "approval": None,
+        "shadow": False,
     }
     assert PlannedAction.from_payload(action.to_payload()) == action
