@@ -44,7 +44,7 @@ def test_promoting_a_rule_gate_1_refuses_says_why_and_changes_nothing(steward: I
         ("shadow", "shadow: would have been blocked by the safety gate")
     }
     config = PlatformConfig.objects.get(integration=steward)
-    with pytest.raises(PromotionError, match="cannot go live.*Refused.*stays in shadow mode"):
+    with pytest.raises(PromotionError, match=r"cannot go live.*Refused.*stays in shadow mode"):
         shadow_promote(config_id=config.pk, index=0, user=None)
     config.refresh_from_db()
     assert config.automations == [unsafe]
@@ -114,7 +114,7 @@ def test_replaying_an_edited_rule_set_from_a_file_shows_what_differs(
 
 
 def test_replay_of_an_unknown_integration_says_what_to_give(steward: Integration) -> None:
-    with pytest.raises(CommandError, match="No configured platform email.nope"):
+    with pytest.raises(CommandError, match=r"No configured platform email\.nope"):
         replay_output("email.nope")
 
 
