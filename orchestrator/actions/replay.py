@@ -67,6 +67,7 @@ def replay_platform(
         classifications=classifications,
         scripts=script_reversibility(),
         services=service_reversibility(),
+        platform_shadow=config.mode == "shadow",
     )
     since = timezone.now() - timedelta(days=days)
     items = list(

@@ -21,7 +21,7 @@ from orchestrator.actions.intents import ActionIntent, rule_digest
 from orchestrator.audit import audit
 from orchestrator.models import ActionRecord, PlatformConfig, Task
 from orchestrator.refusals import Refusal
-from orchestrator.rules.automations import MODE_SHADOW, rule_label
+from orchestrator.rules.automations import MODE_LIVE, is_shadow, rule_label
 from orchestrator.rules.safety import Decision, runtime_decision
 from orchestrator.rules.shadow import Agreement, ShadowRow, agreement
 
@@ -105,12 +105,12 @@ def _figures(config: PlatformConfig, index: int, rule: Any) -> ShadowAutomation:
 
 
 def shadow_automations() -> list[ShadowAutomation]:
-    """Every automation configured with ``mode: shadow``, with its agreement figures."""
+    """Every automation in shadow mode (its own or its platform's), with its agreement figures."""
     found = []
     for config in PlatformConfig.objects.select_related("integration").order_by("integration", "name"):
         automations = config.automations if isinstance(config.automations, list) else []
         for index, rule in enumerate(automations):
-            if isinstance(rule, dict) and rule.get("mode") == MODE_SHADOW:
+            if isinstance(rule, dict) and is_shadow(rule, platform_shadow=config.mode == "shadow"):
                 found.append(_figures(config, index, rule))
     return found
 
@@ -129,26 +129,58 @@ def shadow_promote(*, config_id: int, index: int, user: Any) -> ShadowAutomation
             raise PromotionError(404, f"Platform configuration {config_id} does not exist")
         automations = list(found.automations) if isinstance(found.automations, list) else []
         rule = automations[index] if 0 <= index < len(automations) else None
-        if not isinstance(rule, dict) or rule.get("mode") != MODE_SHADOW:
+        platform_shadow = found.mode == "shadow"
+        if not isinstance(rule, dict) or not is_shadow(rule, platform_shadow=platform_shadow):
             raise PromotionError(
                 409, f"{found}: {rule_label(index)} is not in shadow mode (already promoted or edited?)"
             )
         before = _figures(found, index, rule)
-        automations[index] = {key: value for key, value in rule.items() if key != "mode"}
+        live = {key: value for key, value in rule.items() if key != "mode"}
+        # In a shadow platform the rule says it acts anyway; elsewhere live is the default.
+        automations[index] = {**live, "mode": MODE_LIVE} if platform_shadow else live
         found.automations = automations
-        try:
-            found.full_clean()
-        except ValidationError as exc:
-            problems = "; ".join(exc.messages)
-            raise PromotionError(
-                400, f"{before.label} on {found} cannot go live: {problems}. It stays in shadow mode."
-            ) from None
-        found.save()
-        who = getattr(user, "get_username", lambda: "")() or "local user"
-        audit(
-            f"{who} promoted {before.label} on {found} from shadow to live; "
-            f"its shadow figures: {before.figures.describe()}",
-            integration_id=found.integration.integration_id,
-            provenance="human",
-        )
+        _save_live(found, f"{before.label} on {found}")
+        _audit_promotion(user, f"{before.label} on {found}", found, [before])
     return before
+
+
+def shadow_promote_platform(*, config_id: int, user: Any) -> list[ShadowAutomation]:
+    """Turn a ``mode: shadow`` platform live: every automation without its own mode then acts."""
+    with transaction.atomic():
+        found = (
+            PlatformConfig.objects.select_for_update()
+            .select_related("integration")
+            .filter(pk=config_id)
+            .first()
+        )
+        if found is None:
+            raise PromotionError(404, f"Platform configuration {config_id} does not exist")
+        if found.mode != "shadow":
+            raise PromotionError(409, f"{found} is not in shadow mode (already promoted?)")
+        before = [s for s in shadow_automations() if s.config.pk == found.pk]
+        found.mode = MODE_LIVE
+        _save_live(found, f"platform {found}")
+        _audit_promotion(user, f"platform {found}", found, before)
+    return before
+
+
+def _save_live(config: PlatformConfig, subject: str) -> None:
+    """Save through the same checks as any edit (gate 1 included), or refuse naming why."""
+    try:
+        config.full_clean()
+    except ValidationError as exc:
+        problems = "; ".join(exc.messages)
+        raise PromotionError(400, f"{subject} cannot go live: {problems}. It stays in shadow mode.") from None
+    config.save()
+
+
+def _audit_promotion(
+    user: Any, subject: str, config: PlatformConfig, figures: list[ShadowAutomation]
+) -> None:
+    who = getattr(user, "get_username", lambda: "")() or "local user"
+    described = "; ".join(f"{s.label}: {s.figures.describe()}" for s in figures) or "no shadow rows"
+    audit(
+        f"{who} promoted {subject} from shadow to live; its shadow figures: {described}",
+        integration_id=config.integration.integration_id,
+        provenance="human",
+    )

@@ -192,6 +192,12 @@ class PlatformConfig(models.Model):
         null=True, blank=True, help_text="Empty: the type's defaults. A set here replaces them."
     )
     automations = models.JSONField(default=list, blank=True)
+    mode = models.CharField(
+        max_length=8,
+        choices=[("live", "live"), ("shadow", "shadow: record what every automation would do, run nothing")],
+        default="live",
+        help_text="shadow: every automation without its own mode: live only records what it would do",
+    )
 
     class Meta:
         verbose_name = "platform"
@@ -220,6 +226,7 @@ class PlatformConfig(models.Model):
             self.automations,
             scripts=script_reversibility(),
             services=service_reversibility(),
+            platform_shadow=self.mode == "shadow",
         )
 
     def clean(self) -> None:

@@ -70,6 +70,7 @@ def evaluate(task: Task) -> dict[str, Any]:
         classifications=rules.classifications,
         scripts=script_reversibility(),
         services=service_reversibility(),
+        platform_shadow=rules.shadow,
     )
     for error in compiled.errors:  # saved before a change elsewhere broke it; it cannot run
         logger.warning("%s/%s: %s (skipped)", ctx.integration_id, ctx.platform, error)

@@ -32,6 +32,12 @@ MODE_SHADOW = "shadow"  # evaluated and recorded, never executed (docs/SAFETY.md
 MODES = (MODE_LIVE, MODE_SHADOW)
 
 
+def is_shadow(rule: Any, *, platform_shadow: bool = False) -> bool:
+    """Is this stored rule in shadow mode: its own ``mode``, else its platform's?"""
+    mode = rule.get("mode") if isinstance(rule, Mapping) else None
+    return mode == MODE_SHADOW or (platform_shadow and mode != MODE_LIVE)
+
+
 def rule_label(index: int, name: str = "") -> str:
     """How messages name a rule: its 1-based position, and its name when it has one."""
     return f"automation #{index + 1}" + (f" ({name!r})" if name else "")
@@ -77,9 +83,11 @@ def compile_automations(
     classifications: Mapping[str, ClassificationSpec],
     scripts: Mapping[str, bool],
     services: Mapping[str, bool],
+    platform_shadow: bool = False,
 ) -> CompileResult:
     """Compile a platform's automations. ``platform=None`` fails safe: no deterministic sources and
-    no platform actions, so every condition is LLM-derived."""
+    no platform actions, so every condition is LLM-derived. *platform_shadow* (the platform's
+    ``mode: shadow``) makes every automation shadow unless it says ``mode: live`` itself."""
     if not isinstance(automations, list):
         return CompileResult((), ("automations must be a list of {when, then} rules",))
     catalog = catalog_for(platform, scripts, services)
@@ -88,7 +96,9 @@ def compile_automations(
     errors: list[str] = []
     warnings: list[str] = []
     for index, rule in enumerate(automations):
-        automation, rule_errors = compile_automation(index, rule, classifications, catalog, sources)
+        automation, rule_errors = compile_automation(
+            index, rule, classifications, catalog, sources, platform_shadow=platform_shadow
+        )
         errors.extend(rule_errors)
         if automation is not None:
             compiled.append(automation)
@@ -102,6 +112,8 @@ def compile_automation(
     classifications: Mapping[str, ClassificationSpec],
     catalog: ActionCatalog,
     sources: frozenset[str],
+    *,
+    platform_shadow: bool = False,
 ) -> tuple[CompiledAutomation | None, list[str]]:
     """One rule, or ``None`` with its errors, each line naming the rule."""
     name = rule.get("name") if isinstance(rule, Mapping) else None
@@ -123,7 +135,7 @@ def compile_automation(
         provenance=rule_provenance(keys, sources),
         llm_keys=llm_derived_keys(keys, sources),
         on_blocked=rule.get("on_blocked"),
-        shadow=rule.get("mode") == MODE_SHADOW,
+        shadow=is_shadow(rule, platform_shadow=platform_shadow),
     )
     return automation, []
 

@@ -37,6 +37,7 @@ def automation_errors_for(
     *,
     scripts: Mapping[str, bool],
     services: Mapping[str, bool],
+    platform_shadow: bool = False,
 ) -> ValidationReport:
     """Validate automations as configured: shape, condition grammar, known classification names,
     known actions/scripts/services, template and regex syntax, then the safety gate.
@@ -52,6 +53,7 @@ def automation_errors_for(
         classifications=normalise_classifications(classifications, defaults),
         scripts=scripts,
         services=services,
+        platform_shadow=platform_shadow,
     )
     gate = save_gate(result.automations)
     return ValidationReport(

@@ -19,6 +19,11 @@ urlpatterns = [
     path("logs/", views.logs, name="ui-logs"),
     path("shadow/", shadow.shadow_page, name="ui-shadow"),
     path(
+        "shadow/platform/<digits:config_id>/promote/",
+        shadow.shadow_promote_platform_view,
+        name="ui-shadow-promote-platform",
+    ),
+    path(
         "shadow/<digits:config_id>/<digits:index>/promote/",
         shadow.shadow_promote_view,
         name="ui-shadow-promote",

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from orchestrator.actions.shadow import PromotionError, shadow_promote
+from orchestrator.actions.shadow import PromotionError, shadow_promote, shadow_promote_platform
 from orchestrator.actions.undo import action_undo
 from orchestrator.models import ActionRecord, AuditEntry, Integration, PlatformConfig
 from tests.pipeline.driving import configure, effects, run_pipeline
@@ -131,3 +131,36 @@ def test_calibration_counts_an_undo_as_a_correction(steward: Integration) -> Non
     text = out.getvalue()
     assert "interesting:" in text
     assert "  0.9      1          1" in text  # the fake classifier answers 0.9: one kept, one undone
+
+
+def test_a_shadow_platform_records_every_rule_but_one_that_says_live_acts(steward: Integration) -> None:
+    config = configure(
+        steward,
+        automations=[
+            {"name": "hot", "mode": "live", "when": {"n": 1}, "then": {"tag": "hot"}},
+            {"name": "warm", "when": {"n": 2}, "then": {"tag": "warm"}},
+        ],
+        options={"count": 3},
+    )
+    PlatformConfig.objects.filter(pk=config.pk).update(mode="shadow")
+    run_pipeline()
+    assert [e["name"] for e in effects()] == ["hot"]
+    assert list(ActionRecord.objects.filter(status="shadow").values_list("rule", flat=True)) == [
+        "automation #2 ('warm')"
+    ]
+
+
+def test_promoting_a_shadow_platform_makes_its_rules_act_once(steward: Integration) -> None:
+    config = configure(
+        steward, automations=[{"when": {"n": 2}, "then": {"tag": "warm"}}], options={"count": 3}
+    )
+    PlatformConfig.objects.filter(pk=config.pk).update(mode="shadow")
+    run_pipeline()
+    assert effects() == []
+    shadow_promote_platform(config_id=config.pk, user=None)
+    assert "promoted platform dummy.one/items from shadow to live" in AuditEntry.objects.last().message
+    run_pipeline()
+    run_pipeline()
+    assert [e["name"] for e in effects()] == ["warm"]
+    with pytest.raises(PromotionError, match="not in shadow mode"):
+        shadow_promote_platform(config_id=config.pk, user=None)

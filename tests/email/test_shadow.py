@@ -132,3 +132,31 @@ def test_undoing_a_shadow_row_says_there_is_nothing_to_undo(home: Integration, h
     with pytest.raises(UndoError, match=r"shadow row.*nothing to undo"):
         action_undo(record=record)
     assert set(harness.contents()) == {*NEWS, "<friend@example.org>"}
+
+
+def test_a_message_the_person_moves_back_after_a_rule_archived_it_is_a_correction(
+    home: Integration, harness: ImapHarness
+) -> None:
+    live = {"name": "newsletters", "when": {"domain": "news.example.com"}, "then": "archive"}
+    PlatformConfig.objects.filter(integration=home).update(automations=[live])
+    run()
+    assert set(harness.contents("Archive")) == set(NEWS)
+    run()  # the next check sees them gone: Steward's own archive, not the person's
+    _move_back(harness, NEWS[0])
+    run()
+    assert NEWS[0] in harness.contents()  # not archived again
+    reversed_row = ActionRecord.objects.get(item__key=NEWS[0], status="done")
+    assert [o["change"] for o in reversed_row.observed] == ["came back to the INBOX"]
+    [human] = [c for c in Client().get("/api/shadow").json()["calibration"] if c["classification"] == "human"]
+    assert human["kept"][9] == len(NEWS) - 1  # the fake classifier answers 0.9
+    assert human["corrected"][9] == 1
+
+
+def _move_back(harness: ImapHarness, message_id: str) -> None:
+    conn = harness._connection()
+    try:
+        uid = harness.uid_of(message_id, "Archive")
+        conn.select("Archive")
+        conn.uid("MOVE", str(uid), "INBOX")
+    finally:
+        conn.logout()
