@@ -1,4 +1,4 @@
-"""What the person did to a message between two checks, for shadow agreement (docs/EMAIL.md).
+"""What the person did to a message between two checks, for shadow agreement (docs/SAFETY.md).
 
 ``check`` sees only the INBOX, so a message that left it was archived, moved, trashed or marked
 as spam — which one it cannot tell without searching every folder; leaving agrees with any of

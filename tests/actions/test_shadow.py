@@ -164,3 +164,30 @@ def test_promoting_a_shadow_platform_makes_its_rules_act_once(steward: Integrati
     assert [e["name"] for e in effects()] == ["warm"]
     with pytest.raises(PromotionError, match="not in shadow mode"):
         shadow_promote_platform(config_id=config.pk, user=None)
+
+
+def test_reclassify_asks_the_classifier_again_and_stores_nothing(
+    steward: Integration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.plugins import classifier
+
+    configure(
+        steward,
+        automations=[{"when": {"classification.interesting": "> 0.5"}, "then": {"tag": "hot"}}],
+        options={"count": 2},
+    )
+    run_pipeline()
+    assert "0 did not happen" in replay_output("dummy.one")
+    calls = len(classifier.CALLS)
+    monkeypatch.setattr(classifier, "DEFAULT_CONFIDENCE", 0.1)
+    report = replay_output("dummy.one", "--reclassify")
+    assert len(classifier.CALLS) == calls + 2
+    assert "automation #1: matches 0 item(s), 0 action(s)" in report
+    assert "2 done action(s) this rule set would not do:" in report
+    assert {item.classification["interesting"] for item in steward_items()} == {0.9}
+
+
+def steward_items() -> list[Any]:
+    from orchestrator.models import Item
+
+    return list(Item.objects.filter(integration_id="dummy.one"))
