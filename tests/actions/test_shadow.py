@@ -191,3 +191,17 @@ def steward_items() -> list[Any]:
     from orchestrator.models import Item
 
     return list(Item.objects.filter(integration_id="dummy.one"))
+
+
+def test_the_undo_api_answers_409_for_a_shadow_row(steward: Integration) -> None:
+    from django.test import Client
+
+    configure(steward, automations=[{"mode": "shadow", "when": {"n": 1}, "then": {"tag": "hot"}}])
+    run_pipeline()
+    record = ActionRecord.objects.get()
+    response = Client().post(f"/api/actions/{record.pk}/undo")
+    assert response.status_code == 409
+    assert "shadow row" in response.json()["detail"]
+    record.refresh_from_db()
+    assert record.status == "shadow"
+    assert effects() == []
