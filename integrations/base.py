@@ -184,12 +184,35 @@ class ClassificationSpec:
 
 
 @dataclass(frozen=True)
+class Observed:
+    """A change a person made to an item outside Steward, seen by ``check`` between two runs.
+
+    ``change`` says it in words ("left the INBOX", "label 'bug' added"). ``agrees_with`` names the
+    platform actions this change amounts to (a shadow ``archive`` agrees with "left the INBOX");
+    ``reverses`` names the actions it takes back (a message back in the INBOX reverses ``archive``),
+    so a done action it reverses counts as a correction. ``argument``, when set, limits both to
+    actions with that argument (``label: bug``).
+    """
+
+    change: str
+    agrees_with: frozenset[str] = frozenset()
+    reverses: frozenset[str] = frozenset()
+    argument: Any = None
+
+
+@dataclass(frozen=True)
 class PlatformSpec:
     """An item source within an integration type, with its pipeline stage handlers.
 
     ``check(ctx, known)`` lists what is there now (``known`` maps the keys already stored to their
     stored fields, so a source can fetch only what is new); ``collect(ctx, keys)`` fetches snapshots
     for a batch of keys. Both may raise :class:`IntegrationError`.
+
+    ``observe(before, after)`` (optional, pure, must not raise) compares an item's stored fields
+    with what ``check`` found now and returns the :class:`Observed` changes: ``after`` is ``None``
+    when the item is gone, ``before`` is ``None`` when a gone item is back. The core compares them
+    with shadow rows (agreement) and done actions (manual reversals); without it, shadow rows of
+    the platform stay ``unknown``.
     """
 
     name: str
@@ -203,6 +226,7 @@ class PlatformSpec:
     # The fields of ``Collected.llm_input`` by name (``subject``, ``body``, ``diff``): what an LLM
     # profile's ``send_fields`` may name (docs/INTEGRATIONS.md, docs/LLM.md).
     llm_fields: tuple[str, ...] = ()
+    observe: Callable[[JSON | None, JSON | None], Iterable[Observed]] | None = None
 
 
 @dataclass(frozen=True)

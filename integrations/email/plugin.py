@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrations.base import AdminHints, ClassificationSpec, DoctorCheck, IntegrationType, PlatformSpec
-from integrations.email import actions, checks, collecting, config, discovery
+from integrations.email import actions, checks, collecting, config, discovery, observing
 
 SNAPSHOT_FIELDS = frozenset(
     {
@@ -36,6 +36,7 @@ INBOX = PlatformSpec(
     volatile_fields=frozenset({"uid", "is_read", "is_starred", "is_answered", "folder"}),
     actions=actions.ACTIONS,
     llm_fields=("from", "name", "to", "subject", "date", "body"),  # see llm_input.build_llm_input
+    observe=observing.observe,
 )
 
 INTEGRATION_TYPE = IntegrationType(

@@ -11,7 +11,7 @@ from integrations.base import (
     PlatformSpec,
     by_name,
 )
-from integrations.github import actions, checks, collecting, config, search, services
+from integrations.github import actions, checks, collecting, config, observing, search, services
 
 COMMON_FIELDS = frozenset(
     {"org", "repo", "number", "url", "author", "title", "labels", "created_at", "updated_at"}
@@ -36,6 +36,7 @@ PULL_REQUESTS = PlatformSpec(
     volatile_fields=frozenset({"labels", "status", "updated_at"}),
     actions=actions.ACTIONS,
     llm_fields=("pull_request", "title", "author", "labels", "size", "body", "diff"),  # collecting.py
+    observe=observing.observe,
 )
 
 ISSUES = PlatformSpec(
@@ -51,6 +52,7 @@ ISSUES = PlatformSpec(
     volatile_fields=frozenset({"labels", "state", "comment_count", "updated_at"}),
     actions=actions.ACTIONS,
     llm_fields=("issue", "title", "author", "labels", "comments", "body"),
+    observe=observing.observe,
 )
 
 INTEGRATION_TYPE = IntegrationType(

@@ -29,6 +29,7 @@ from orchestrator.actions.services import (
     service_check,
     service_resolve,
 )
+from orchestrator.actions.shadow import shadow_record
 from orchestrator.audit import action_audit
 from orchestrator.models import ActionRecord, Item, Run, Script, Task
 from orchestrator.pipeline.context import StageContext
@@ -42,6 +43,8 @@ def planned_action_dispatch(
     *, ctx: StageContext, item: Item, planned: PlannedAction, task: Task
 ) -> ActionResult:
     intent = intent_of(planned, integration_id=ctx.integration_id, item=item)
+    if planned.shadow:  # before anything that could run it: a shadow row is only ever recorded
+        return shadow_record(intent, task=task)
     if planned.error:
         return _record_failure(intent, planned.error, task)
     if intent.kind is ActionKind.PLATFORM:

@@ -36,6 +36,7 @@ class Outcome(enum.StrEnum):
     ASKED = "pending_approval"
     FAILED = "failed"
     QUEUED = "queued"  # a script or service task was queued to run it
+    SHADOW = "shadow"  # a shadow automation's action, recorded and never run
 
 
 COUNTERS = {

@@ -61,6 +61,7 @@ def ledger_begin(
                 "yolo": intent.yolo,
                 "tier": tier.value,
                 "task": task,
+                "rule_key": intent.rule_key,
             },
         )
         if created:

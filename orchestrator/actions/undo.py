@@ -21,6 +21,11 @@ class UndoError(Refusal):
 
 def _refusal(record: ActionRecord) -> str | None:
     label = f"Action {record.pk} ({record.action})"
+    if record.status == ActionRecord.Status.SHADOW:
+        return (
+            f"{label} is a shadow row: its automation is in shadow mode, so it was only recorded, "
+            "never executed — there is nothing to undo"
+        )
     if record.status == ActionRecord.Status.UNDONE:
         return f"{label} was already undone"
     if record.status != ActionRecord.Status.DONE:

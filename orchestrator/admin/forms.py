@@ -265,7 +265,7 @@ class PlatformConfigForm(StrayErrorsMixin, forms.ModelForm[PlatformConfig]):
 
     class Meta:
         model = PlatformConfig
-        fields = ["name", "enabled", "options", "classifications", "automations"]
+        fields = ["name", "enabled", "mode", "options", "classifications", "automations"]
         field_classes = {
             "options": StructuredTextField,
             "classifications": StructuredTextField,

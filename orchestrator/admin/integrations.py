@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 from django.contrib import admin
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
@@ -18,6 +20,7 @@ from integrations import registry
 from orchestrator.admin.concurrency import VersionedAdmin
 from orchestrator.admin.forms import CLEAR_SUFFIX, SECRET_PREFIX, integration_form_for, platform_form_for
 from orchestrator.admin.notices import NoticesAdmin, automation_messages
+from orchestrator.admin.replay import replay_view, try_button
 from orchestrator.models import Integration, PlatformConfig
 from orchestrator.running.config import integration_deleted, integration_saved
 from orchestrator.running.schedules import schedule_name
@@ -39,6 +42,11 @@ def _secret_names(obj: Integration | None) -> tuple[list[str], dict[str, list[st
 class PlatformConfigInline(admin.StackedInline[PlatformConfig, Integration]):
     model = PlatformConfig
     extra = 1
+    readonly_fields = ("try_on_last_week",)
+
+    @admin.display(description="replay")
+    def try_on_last_week(self, obj: PlatformConfig | None) -> SafeString | str:
+        return try_button(obj)
 
     def get_formset(
         self, request: HttpRequest, obj: Integration | None = None, **kwargs: Any
@@ -65,6 +73,13 @@ class IntegrationAdmin(VersionedAdmin[Integration], NoticesAdmin[Integration]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Integration]:
         return super().get_queryset(request).prefetch_related("platforms").select_related("llm")
+
+    def get_urls(self) -> list[URLPattern]:
+        replay = self.admin_site.admin_view(partial(replay_view, self))
+        return [
+            path("<path:object_id>/replay/", replay, name="orchestrator_integration_replay"),
+            *super().get_urls(),
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Integration | None = None) -> tuple[str, ...]:
         # type and name make the id that items, runs, tasks and schedules are keyed by.

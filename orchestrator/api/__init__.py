@@ -20,6 +20,7 @@ from orchestrator.api.egress import router as egress_router
 from orchestrator.api.integrations import router as integrations_router
 from orchestrator.api.items import router as items_router
 from orchestrator.api.runs import router as runs_router
+from orchestrator.api.shadow import router as shadow_router
 from orchestrator.api.tasks import router as tasks_router
 
 api = NinjaAPI(
@@ -50,3 +51,4 @@ api.add_router("/api/actions", actions_router)
 api.add_router("/api/items", items_router)
 api.add_router("/api/runs", runs_router)
 api.add_router("/api/egress", egress_router)
+api.add_router("/api/shadow", shadow_router)

@@ -144,6 +144,8 @@ def _platform(config: PlatformConfig) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if not config.enabled:
         body["enabled"] = False
+    if config.mode != "live":
+        body["mode"] = config.mode
     body |= config.options or {}
     if config.classifications is not None:
         body["classifications"] = config.classifications
@@ -156,7 +158,7 @@ def _automation(rule: Any) -> Any:
     """A rule with its keys in a fixed order and ``{"yolo": action}`` actions shown as ``!yolo``."""
     if not isinstance(rule, dict):
         return rule
-    order = ["name", "when", "then", "on_blocked"]
+    order = ["name", "mode", "when", "then", "on_blocked"]
     body = {k: rule[k] for k in order if k in rule} | {k: v for k, v in rule.items() if k not in order}
     if "then" in body:
         then = body["then"]

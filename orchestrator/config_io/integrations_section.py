@@ -29,7 +29,12 @@ INTEGRATION_KEYS: dict[str, Kind] = {
     "platforms": dict,
 }
 SCHEDULE_KEYS: dict[str, Kind] = {"every": str, "cron": str}
-PLATFORM_KEYS: dict[str, Kind] = {"enabled": bool, "classifications": dict, "automations": list}
+PLATFORM_KEYS: dict[str, Kind] = {
+    "enabled": bool,
+    "mode": str,
+    "classifications": dict,
+    "automations": list,
+}
 
 
 def _closed_keys(schema: dict[str, Any]) -> set[str] | None:
@@ -217,13 +222,14 @@ def _platform_import(
     if not _rule_keys_known(fields, path, run) or len(run.reader.problems) > problems_before:
         return
     before = tracked_values(config)
-    fill(config, fields, ["classifications", "automations"])
+    fill(config, fields, ["mode", "classifications", "automations"])
     config.enabled = enabled
     config.options = {k: v for k, v in body.items() if k not in PLATFORM_KEYS}
     field_paths = {
         "name": path,
         "options": path,
         "enabled": child(path, "enabled"),
+        "mode": child(path, "mode"),
         "classifications": child(path, "classifications"),
         "automations": child(path, "automations"),
     }

@@ -219,6 +219,12 @@ class PlatformConfig(models.Model):
         null=True, blank=True, help_text="Empty: the type's defaults. A set here replaces them."
     )
     automations = models.JSONField(default=list, blank=True)
+    mode = models.CharField(
+        max_length=8,
+        choices=[("live", "live"), ("shadow", "shadow: record what every automation would do, run nothing")],
+        default="live",
+        help_text="shadow: every automation without its own mode: live only records what it would do",
+    )
 
     class Meta:
         verbose_name = "platform"
@@ -248,6 +254,7 @@ class PlatformConfig(models.Model):
             scripts=script_reversibility(),
             services=service_reversibility(),
             sensitive=sensitive_inputs(),
+            platform_shadow=self.mode == "shadow",
         )
 
     def clean(self) -> None:

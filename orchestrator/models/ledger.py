@@ -13,6 +13,7 @@ class ActionRecord(models.Model):
         FAILED = "failed"
         PENDING_APPROVAL = "pending_approval"
         UNDONE = "undone"
+        SHADOW = "shadow"  # a shadow automation's would-be action: never executed, never done
 
     # sha256 of (item, rule, action, rendered parameters): a done key never runs again.
     ledger_key = models.CharField(max_length=64, unique=True)
@@ -28,6 +29,11 @@ class ActionRecord(models.Model):
     summary = models.TextField(blank=True)
     error = models.TextField(blank=True)
     undo = models.JSONField(null=True, blank=True, help_text="What undo needs (e.g. folder and new UID)")
+    rule_key = models.CharField(
+        max_length=64, blank=True, default="", help_text="Digest of the automation's definition"
+    )
+    # What the person was seen doing to the item afterwards (shadow agreement, manual reversals).
+    observed = models.JSONField(null=True, blank=True)
     task = models.ForeignKey("orchestrator.Task", null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

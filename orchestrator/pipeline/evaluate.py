@@ -69,6 +69,7 @@ def compiled_automations(ctx: StageContext, rules: PlatformRules) -> CompileResu
         scripts=script_reversibility(),
         services=service_reversibility(),
         sensitive=sensitive_inputs(),
+        platform_shadow=rules.shadow,
     )
 
 

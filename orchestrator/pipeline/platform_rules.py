@@ -36,11 +36,13 @@ class PlatformRules:
     classification_hash: str
     automations: list[Any]
     profile: LLMProfile | None
+    shadow: bool = False  # the platform's ``mode: shadow``
 
     @property
     def automations_hash(self) -> str:
-        """Identifies the automation set; evaluate tasks carry it so a changed set re-evaluates."""
-        return digest(self.automations)[:16]
+        """Identifies the automation set; evaluate tasks carry it so a changed set re-evaluates
+        (a platform going from shadow to live included)."""
+        return digest([self.automations, "shadow"] if self.shadow else self.automations)[:16]
 
     @property
     def decides(self) -> bool:
@@ -74,4 +76,5 @@ def platform_rules(ctx: StageContext) -> PlatformRules:
         classification_hash=classification_set_hash(classifications),
         automations=automations,
         profile=config.integration.llm,
+        shadow=config.mode == "shadow",
     )

@@ -22,6 +22,7 @@ from orchestrator.pipeline.next_stage import (
     evaluate_enqueue,
     rules_changed_since_evaluated,
 )
+from orchestrator.pipeline.observed import observations_record
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.queue.handlers import HandlerSpec, add_resolver
 from orchestrator.rules.phases import Phase
@@ -58,6 +59,10 @@ class CheckPlan:
 def _reconcile(ctx: StageContext, rules: PlatformRules, item: Item, found: Any, plan: CheckPlan) -> None:
     """One known item seen again: restore it, refresh volatile fields, and plan what it needs."""
     volatile = ctx.spec.volatile_fields
+    if item.status == Item.Status.SYNCED or found.fields != item.fields:  # what the person did
+        observations_record(
+            ctx, item, None if item.status == Item.Status.SYNCED else item.fields, found.fields
+        )
     stable_changed = content_hash(found.fields, volatile) != content_hash(item.fields, volatile)
     if item.status == Item.Status.SYNCED or found.fields != item.fields:
         refreshed = not stable_changed and _volatile_refresh(item, found.fields, volatile)
@@ -139,6 +144,8 @@ def check(task: Task) -> dict[str, Any]:
         gone = [
             key for key, item in known.items() if key not in seen_keys and item.status == Item.Status.ACTIVE
         ]
+        for key in gone:
+            observations_record(ctx, known[key], known[key].fields, None)
         Item.objects.filter(integration_id=ctx.integration_id, platform=ctx.platform, key__in=gone).update(
             status=Item.Status.SYNCED, llm_input=""
         )

@@ -1,6 +1,6 @@
 """Automations compiled once per configuration: conditions, actions, provenance, ``on_blocked``.
 
-An automation is stored as ``{when, then, on_blocked?, name?}``. Compiling checks its shape, the
+An automation is stored as ``{when, then, on_blocked?, name?, mode?}``. Compiling checks its shape, the
 condition grammar, the action names and the templates, and fixes its provenance. A rule with a
 syntax error is left out of the result (it cannot run) and reported; safety is judged separately
 (:mod:`orchestrator.rules.safety`) so that an unsafe rule that slipped past the save check still
@@ -25,8 +25,17 @@ from orchestrator.rules.provenance import (
     rule_provenance,
 )
 
-AUTOMATION_KEYS = ("when", "then", "on_blocked", "name")
+AUTOMATION_KEYS = ("when", "then", "on_blocked", "name", "mode")
 ON_BLOCKED_ASK = "ask"
+MODE_LIVE = "live"
+MODE_SHADOW = "shadow"  # evaluated and recorded, never executed (docs/SAFETY.md "Shadow mode")
+MODES = (MODE_LIVE, MODE_SHADOW)
+
+
+def is_shadow(rule: Any, *, platform_shadow: bool = False) -> bool:
+    """Is this stored rule in shadow mode: its own ``mode``, else its platform's?"""
+    mode = rule.get("mode") if isinstance(rule, Mapping) else None
+    return mode == MODE_SHADOW or (platform_shadow and mode != MODE_LIVE)
 
 
 def rule_label(index: int, name: str = "") -> str:
@@ -43,6 +52,7 @@ class CompiledAutomation:
     provenance: Provenance
     llm_keys: tuple[str, ...]  # the LLM-derived condition keys, for messages
     on_blocked: str | None = None
+    shadow: bool = False  # ``mode: shadow``: its actions are recorded as ``shadow`` rows, never run
 
     @property
     def label(self) -> str:
@@ -82,9 +92,11 @@ def compile_automations(
     scripts: Mapping[str, bool],
     services: Mapping[str, bool],
     sensitive: Mapping[str, frozenset[str]] | None = None,
+    platform_shadow: bool = False,
 ) -> CompileResult:
     """Compile a platform's automations. ``platform=None`` fails safe: no deterministic sources and
-    no platform actions, so every condition is LLM-derived."""
+    no platform actions, so every condition is LLM-derived. *platform_shadow* (the platform's
+    ``mode: shadow``) makes every automation shadow unless it says ``mode: live`` itself."""
     if not isinstance(automations, list):
         return CompileResult((), ("automations must be a list of {when, then} rules",))
     catalog = catalog_for(platform, scripts, services, sensitive)
@@ -93,7 +105,9 @@ def compile_automations(
     errors: list[str] = []
     warnings: list[str] = []
     for index, rule in enumerate(automations):
-        automation, rule_errors = compile_automation(index, rule, classifications, catalog, sources)
+        automation, rule_errors = compile_automation(
+            index, rule, classifications, catalog, sources, platform_shadow=platform_shadow
+        )
         errors.extend(rule_errors)
         if automation is not None:
             compiled.append(automation)
@@ -107,6 +121,8 @@ def compile_automation(
     classifications: Mapping[str, ClassificationSpec],
     catalog: ActionCatalog,
     sources: frozenset[str],
+    *,
+    platform_shadow: bool = False,
 ) -> tuple[CompiledAutomation | None, list[str]]:
     """One rule, or ``None`` with its errors, each line naming the rule."""
     name = rule.get("name") if isinstance(rule, Mapping) else None
@@ -128,6 +144,7 @@ def compile_automation(
         provenance=rule_provenance(keys, sources),
         llm_keys=llm_derived_keys(keys, sources),
         on_blocked=rule.get("on_blocked"),
+        shadow=is_shadow(rule, platform_shadow=platform_shadow),
     )
     return automation, []
 
@@ -139,6 +156,8 @@ def _shape_errors(rule: Mapping[str, Any]) -> list[str]:
         errors.append(f"unknown key(s) {', '.join(unknown)}; valid: {', '.join(AUTOMATION_KEYS)}")
     if rule.get("on_blocked") not in (None, ON_BLOCKED_ASK):
         errors.append(f"on_blocked: the only value is '{ON_BLOCKED_ASK}'")
+    if rule.get("mode") is not None and rule.get("mode") not in MODES:
+        errors.append(f"mode: {rule.get('mode')!r} is not a mode; valid: {', '.join(MODES)}")
     if rule.get("name") is not None and not isinstance(rule["name"], str):
         errors.append("name: must be text")
     return errors

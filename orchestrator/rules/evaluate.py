@@ -66,4 +66,5 @@ def plan(automation: CompiledAutomation, action: ActionTemplate, context: dict[s
         on_result=action.on_result,
         error=error,
         taint=tuple(parameter.describe() for parameter in action.taint),
+        shadow=automation.shadow,
     )

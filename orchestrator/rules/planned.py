@@ -38,6 +38,7 @@ class PlannedActionPayload(TypedDict):
     error: str | None
     approval: int | None
     taint: list[str]
+    shadow: bool
 
 
 class PlannedActionError(ValueError):
@@ -77,6 +78,7 @@ class PlannedAction:
     # Sensitive parameters not written literally in the rule, described (argument taint): gated
     # like an irreversible action.
     taint: tuple[str, ...] = ()
+    shadow: bool = False  # from a ``mode: shadow`` automation: record it, never run it
 
     def to_payload(self) -> PlannedActionPayload:
         """Plain JSON for a task payload."""
@@ -98,6 +100,7 @@ class PlannedAction:
             "error": self.error,
             "approval": self.approval_id,
             "taint": list(self.taint),
+            "shadow": self.shadow,
         }
 
     @classmethod
@@ -145,4 +148,5 @@ class PlannedAction:
             error=payload.get("error"),
             approval_id=approval if isinstance(approval, int) else None,
             taint=tuple(str(entry) for entry in taint) if isinstance(taint, list) else (),
+            shadow=payload.get("shadow") is True,
         )

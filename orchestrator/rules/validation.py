@@ -38,6 +38,7 @@ def automation_errors_for(
     scripts: Mapping[str, bool],
     services: Mapping[str, bool],
     sensitive: Mapping[str, frozenset[str]] | None = None,
+    platform_shadow: bool = False,
 ) -> ValidationReport:
     """Validate automations as configured: shape, condition grammar, known classification names,
     known actions/scripts/services, template and regex syntax, then the safety gate.
@@ -54,6 +55,7 @@ def automation_errors_for(
         scripts=scripts,
         services=services,
         sensitive=sensitive,
+        platform_shadow=platform_shadow,
     )
     gate = save_gate(result.automations)
     return ValidationReport(

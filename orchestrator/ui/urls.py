@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from orchestrator.ui import converters, egress, operations, views
+from orchestrator.ui import converters, egress, operations, shadow, views
 
 register_converter(converters.DigitsConverter, "digits")
 register_converter(converters.TaskUidConverter, "task_uid")
@@ -18,6 +18,17 @@ urlpatterns = [
     path("queue/", views.queue, name="ui-queue"),
     path("logs/", views.logs, name="ui-logs"),
     path("egress/", egress.egress, name="ui-egress"),
+    path("shadow/", shadow.shadow_page, name="ui-shadow"),
+    path(
+        "shadow/platform/<digits:config_id>/promote/",
+        shadow.shadow_promote_platform_view,
+        name="ui-shadow-promote-platform",
+    ),
+    path(
+        "shadow/<digits:config_id>/<digits:index>/promote/",
+        shadow.shadow_promote_view,
+        name="ui-shadow-promote",
+    ),
     path("run/<integration_id:integration_id>/", operations.run_now, name="ui-run"),
     path(
         "run/<integration_id:integration_id>/<platform:platform>/", operations.run_now, name="ui-run-platform"

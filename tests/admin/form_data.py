@@ -19,6 +19,7 @@ def platform_row(platform: PlatformConfig | None = None, **overrides: Any) -> di
     row: dict[str, Any] = {
         "name": "items",
         "enabled": True,
+        "mode": "live",
         "options": "",
         "classifications": "",
         "automations": "",
@@ -29,6 +30,7 @@ def platform_row(platform: PlatformConfig | None = None, **overrides: Any) -> di
             "integration": platform.integration_id,
             "name": platform.name,
             "enabled": platform.enabled,
+            "mode": platform.mode,
             "options": platform.options or "",
             "classifications": platform.classifications or "",
             "automations": platform.automations or "",

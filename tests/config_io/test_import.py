@@ -47,7 +47,7 @@ def test_misspelled_platform_option_is_named_by_its_path_and_nothing_is_written(
     text = ACCEPTANCE.replace("count: 3", "countt: 3")
     assert problems_of(text) == [
         "integrations[0].platforms.items.countt: unknown key; valid keys: "
-        "automations, classifications, count, die_once, enabled, mood"
+        "automations, classifications, count, die_once, enabled, mode, mood"
     ]
     assert not Integration.objects.exists()
 
@@ -110,7 +110,7 @@ def test_unknown_automation_and_classification_keys_name_their_path():
         "integrations[0].platforms.items.classifications.kind.promt: unknown key; "
         "valid keys: prompt, type, values",
         "integrations[0].platforms.items.automations[0].whenn: unknown key; "
-        "valid keys: name, on_blocked, then, when",
+        "valid keys: mode, name, on_blocked, then, when",
     ]
 
 

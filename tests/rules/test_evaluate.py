@@ -154,5 +154,6 @@ def test_planned_actions_serialise_to_plain_json() -> None:
         "error": None,
         "approval": None,
         "taint": [],
+        "shadow": False,
     }
     assert PlannedAction.from_payload(action.to_payload()) == action
