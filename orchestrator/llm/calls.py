@@ -8,10 +8,17 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from orchestrator.llm import concurrency, prompts
+from orchestrator.llm import answers, concurrency, prompts
 from orchestrator.llm.accounting import CallRecord, record_call
 from orchestrator.llm.backends import get_backend
-from orchestrator.llm.backends.base import Completion, CompletionRequest, Message
+from orchestrator.llm.backends.base import (
+    Completion,
+    CompletionRequest,
+    Message,
+    ScoreRequest,
+    ScoringBackend,
+    supports_scoring,
+)
 from orchestrator.llm.errors import LLMError, StructuredOutputError, UnknownProfile
 from orchestrator.llm.framing import Framed, frame
 from orchestrator.llm.structured import Attempts, complete_structured
@@ -60,14 +67,68 @@ def classify(
     *framed_input* is a :class:`Framed` from :func:`~orchestrator.llm.framing.frame`, a mapping of
     field name → text, or one text (e.g. an item's prepared ``llm_input``); the latter two are framed
     here. The questions are the schema properties' ``description``.
+
+    A backend that scores answers (the embedded one) gets one scored question per property when
+    the schema allows it (:mod:`orchestrator.llm.answers`); the result is then a
+    :class:`~orchestrator.llm.answers.ScoredValues` that also says how sure the model was.
     """
     resolved = resolve_profile(profile)
+    if answers.scorable(schema):
+        backend = get_backend(resolved)
+        if supports_scoring(backend):
+            return classify_scored(resolved, backend, _item_text(framed_input), schema, priority=priority)
     messages = prompts.classification_messages(as_framed(framed_input), schema)
     result = run_call(
         resolved, messages, schema=schema, priority=priority, purpose="classify", options=CLASSIFY_OPTIONS
     )
     assert isinstance(result, dict)
     return result
+
+
+def _item_text(framed_input: Framed | Mapping[str, str] | str) -> str:
+    if isinstance(framed_input, Framed):
+        return framed_input.text
+    if isinstance(framed_input, Mapping):
+        return "\n".join(f"{k}: {v}" for k, v in framed_input.items())
+    return str(framed_input)
+
+
+def classify_scored(
+    profile: LLMProfile, backend: ScoringBackend, item_text: str, schema: dict[str, Any], *, priority: int
+) -> answers.ScoredValues:
+    """Score every question of *schema* about one item, calibrated, and account for it as one call."""
+    record = CallRecord(profile=profile, purpose="classify", priority=priority)
+    record.backend, record.model, record.structured_mode = profile.backend, profile.model, "scores"
+    started = time.monotonic()
+    try:
+        # An unsaved profile (eval_classifier's built-in default) has no lease rows to take turns on.
+        guard: AbstractContextManager[None] = (
+            concurrency.slot(profile, priority=priority, hold_s=total_cap_s(profile) + 30)
+            if profile.pk
+            else nullcontext()
+        )
+        with guard:
+            started = time.monotonic()
+            deadline = started + total_cap_s(profile)
+            calibration = answers.missing_baselines(profile.name, schema)
+            if calibration:  # once per process and question: what the model says about nothing
+                measured = backend.score(ScoreRequest(calibration, float(profile.timeout_s), deadline))
+                answers.remember_baselines(profile.name, calibration, measured.probabilities)
+            asked = answers.questions(answers.score_input(item_text), schema)
+            scores = backend.score(ScoreRequest(asked, float(profile.timeout_s), deadline))
+        record.attempts = 1
+        record.model = scores.model or record.model
+        record.add_tokens(scores.prompt_tokens, 0)
+        return answers.values_from_scores(profile.name, schema, asked, scores.probabilities)
+    except LLMError as exc:
+        record.outcome, record.error = exc.outcome, str(exc)
+        raise
+    except Exception as exc:
+        record.outcome, record.error = LLMCall.Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        record.latency_s = time.monotonic() - started
+        record_call(record)
 
 
 def chat(
