@@ -8,7 +8,8 @@ first, then the model: :func:`orchestrator.pipeline.classify.answer_classificati
 
 Scoring: a ``confidence`` answer counts as true at ≥ 0.5; accuracy per classification and overall
 (every scored answer counts once); the Brier score (mean squared error of the probabilities, one-hot
-where no probability is known; lower is better); the majority-class baseline (always answering the
+where no probability is known; lower is better: for yes/no (P(yes) − truth)², 0.25 being a coin
+toss; for an enum Brier's sum over the values, from 0 to 2); the majority-class baseline (always answering the
 corpus's most common label); a confusion table per classification.
 """
 
@@ -244,7 +245,10 @@ def score(model: str, classifications: Mapping[str, ClassificationSpec], results
         brier = []
         for truth, value, how in pairs:
             probs = _probabilities(spec, value, how)
-            brier.append(sum((p - (1.0 if label == truth else 0.0)) ** 2 for label, p in probs.items()))
+            if spec.type == "enum":  # Brier's multi-class sum over the values (0 to 2)
+                brier.append(sum((p - (1.0 if label == truth else 0.0)) ** 2 for label, p in probs.items()))
+            else:  # yes/no: (P(yes) - truth)², 0.25 for a coin toss
+                brier.append((probs[True] - (1.0 if truth else 0.0)) ** 2)
         report.brier[name] = statistics.fmean(brier)
         report.by_rule[name] = sum(1 for _, _, how in pairs if how.get("by") == "rule")
         table: dict[str, dict[str, int]] = {}
