@@ -37,7 +37,10 @@ def _secret_names(obj: Integration | None) -> tuple[list[str], dict[str, list[st
 
 class PlatformConfigInline(admin.StackedInline):
     model = PlatformConfig
-    extra = 1
+
+    def get_extra(self, request: HttpRequest, obj: Integration | None = None, **kwargs: Any) -> int:
+        # One blank platform to fill in for a new integration; none (no empty "#2") on an existing one.
+        return 1 if obj is None else 0
 
     def get_formset(
         self, request: HttpRequest, obj: Integration | None = None, **kwargs: Any

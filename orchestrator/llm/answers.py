@@ -6,9 +6,9 @@ to 1), each property becomes one question whose answers are scored: yes/no, or t
 ``confidence`` is P(yes); a boolean is P(yes) ≥ 0.5; an enum is its most probable value.
 
 Small models lean towards some answers whatever the item says ("yes", "high"). Each question is
-therefore also scored once per process on an empty item, and the item's probabilities are divided
-by those (contextual calibration, Zhao et al. 2021, "Calibrate Before Use"), so what remains is
-what the item's content moved.
+therefore also scored once per process on a content-free item (:data:`CONTENT_FREE_ITEMS`), and
+the item's probabilities are divided by its (contextual calibration, Zhao et al. 2021,
+"Calibrate Before Use"), so what remains is what the item's content moved.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from orchestrator.llm import prompts
 from orchestrator.llm.backends.base import ScoreQuestion
 from orchestrator.llm.framing import TRUNCATION_NOTE, Framed, frame
 
-# The item a question is calibrated on: the email fields with no content.
-EMPTY_ITEM = "From: \nName: \nTo: \nSubject: \nDate: \nBody:\n"
+# The items a question is calibrated on: an email with every field empty. (The paper also averages
+# "N/A" and "[MASK]"; on our corpus that over-corrected terms-update answers towards "yes".)
+CONTENT_FREE_ITEMS = ("From: \nName: \nTo: \nSubject: \nDate: \nBody:\n",)
+_NAME_SEPARATOR = "\x00"
 # An answer this close to a coin toss is reported as uncertain (the audit log says so).
 UNCERTAIN_MARGIN = 0.1
 
@@ -87,18 +89,30 @@ def baseline_key(profile_name: str, question: ScoreQuestion) -> tuple[str, str, 
 
 
 def missing_baselines(profile_name: str, schema: dict[str, Any]) -> list[ScoreQuestion]:
-    """The empty-item questions whose probabilities this process has not measured yet."""
-    empty = questions(score_input(EMPTY_ITEM), schema)
+    """The content-free questions whose probabilities this process has not measured yet."""
     with _baselines_lock:
-        return [q for q in empty if baseline_key(profile_name, q) not in _baselines]
+        known = set(_baselines)
+    missing = []
+    for n, item in enumerate(CONTENT_FREE_ITEMS):
+        for question in questions(score_input(item), schema):
+            if baseline_key(profile_name, question) not in known:
+                name = f"{question.name}{_NAME_SEPARATOR}{n}"
+                missing.append(ScoreQuestion(name, question.messages, question.options))
+    return missing
 
 
 def remember_baselines(
     profile_name: str, asked: list[ScoreQuestion], probabilities: Mapping[str, dict[str, float]]
 ) -> None:
+    """Keep, per question, the mean of its answers' probabilities over the content-free items."""
+    sums: dict[tuple[str, str, tuple[str, ...]], dict[str, list[float]]] = {}
+    for question in asked:
+        per_answer = sums.setdefault(baseline_key(profile_name, question), {})
+        for answer_text, p in probabilities[question.name].items():
+            per_answer.setdefault(answer_text, []).append(p)
     with _baselines_lock:
-        for question in asked:
-            _baselines[baseline_key(profile_name, question)] = dict(probabilities[question.name])
+        for key, per_answer in sums.items():
+            _baselines[key] = {k: sum(v) / len(v) for k, v in per_answer.items()}
 
 
 def calibrated(probabilities: dict[str, float], baseline: dict[str, float] | None) -> dict[str, float]:
