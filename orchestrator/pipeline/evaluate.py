@@ -78,7 +78,7 @@ def evaluate(task: Task) -> dict[str, Any]:
         if actions:
             entries.append({"item": item.pk, "actions": actions})
             planned += len(actions)
-    act_tasks = act_enqueue(ctx, entries, task.run) if entries else 0
+    act_tasks = act_enqueue(ctx, entries, task.run, priority=task.priority) if entries else 0
     _mark_evaluated(items)
     if "items" not in task.payload and len(items) == BATCH_SIZE:
         evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority)  # more wait
