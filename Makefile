@@ -57,11 +57,9 @@ $(DEV_STAMP): | $(PY)
 deps: $(RUN_STAMP)
 deps-dev: $(DEV_STAMP)
 
+# One process: the supervisor migrates, then (--setup) runs ensure_admin and setup_demo itself.
 run: deps
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_admin
-	$(PY) manage.py setup_demo
-	$(PY) manage.py supervisor $(SUPERVISOR_ARGS)
+	$(PY) manage.py supervisor --setup $(SUPERVISOR_ARGS)
 
 # Debian packages first: without root this stops before any pip work, saying what to run.
 system-deps:

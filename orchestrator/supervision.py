@@ -111,8 +111,12 @@ def public_url(host: str, port: int) -> str:
 
 
 # --- start-up work ------------------------------------------------------------------------------------
-def prepare_database(run_at_start: Iterable[str], announce: Announce) -> None:
-    """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration."""
+def prepare_database(run_at_start: Iterable[str], announce: Announce, *, setup: bool = False) -> None:
+    """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration.
+
+    With *setup* (``--setup``, what ``make run`` passes) also ``ensure_admin`` and ``setup_demo``
+    here: one Django start-up instead of four keeps a warm ``make run`` to a few seconds.
+    """
     from django.core.management import call_command
     from django.db import connections
 
@@ -120,6 +124,9 @@ def prepare_database(run_at_start: Iterable[str], announce: Announce) -> None:
     from orchestrator.triggers import TriggerError, integration_trigger
 
     call_command("migrate", interactive=False, verbosity=0)
+    if setup:
+        call_command("ensure_admin")
+        call_command("setup_demo")
     schedules_sync_all()
     for integration_id in run_at_start:
         try:
@@ -419,10 +426,12 @@ def probe_address(host: str, port: int) -> tuple[str, int]:
     return (host.strip("[]"), port)
 
 
-def supervise(*, host: str, port: int, dev: bool, run_at_start: Iterable[str], announce: Announce) -> int:
+def supervise(
+    *, host: str, port: int, dev: bool, run_at_start: Iterable[str], announce: Announce, setup: bool = False
+) -> int:
     """What ``manage.py supervisor`` does: check, prepare the database, run the children."""
     check_bind(host, port)
-    prepare_database(run_at_start, announce)
+    prepare_database(run_at_start, announce, setup=setup)
     supervisor = Supervisor(
         child_specs(host, port),
         url=public_url(host, port),

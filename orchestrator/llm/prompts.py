@@ -98,8 +98,7 @@ SCORING_EXAMPLES: tuple[tuple[str, str, str], ...] = (
         "yes",
     ),
     (
-        "From: receipts@cafe.example\nSubject: Your receipt\nBody:\nThanks for your order. Total "
-        "4.50 EUR.",
+        "From: receipts@cafe.example\nSubject: Your receipt\nBody:\nThanks for your order. Total 4.50 EUR.",
         "does this email require a response from me? Answer yes or no.",
         "no",
     ),
