@@ -11,8 +11,9 @@ import contextlib
 
 import django_q.admin  # noqa: F401 -- registers its models first, so they can be unregistered
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 for model in (Schedule, Success, Failure, OrmQ):
-    with contextlib.suppress(admin.sites.NotRegistered):
+    with contextlib.suppress(NotRegistered):
         admin.site.unregister(model)

@@ -26,23 +26,19 @@ TERMS = (
     "We're updating our Terms of Service and Privacy Policy, effective 1 June 2025. By continuing "
     "to use Cloudbox after 1 June you accept the new terms of service. Read the new terms of service."
 )
+HUMAN = "is this a personal email written by a human?"
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "tos": {"type": "boolean", "description": "is this a terms-of-service or privacy-policy update?"},
-        "terms": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "description": "is this a terms-of-service or privacy-policy update?",
-        },
+        "human": {"type": "boolean", "description": HUMAN},
+        "person": {"type": "number", "minimum": 0, "maximum": 1, "description": HUMAN},
         "priority": {
             "type": "string",
             "enum": ["low", "medium", "high", "critical"],
-            "description": "priority?",
+            "description": "what is the priority of this email?",
         },
     },
-    "required": ["tos", "terms", "priority"],
+    "required": ["human", "person", "priority"],
     "additionalProperties": False,
 }
 
@@ -52,14 +48,18 @@ def profile() -> LLMProfile:
     return LLMProfile.objects.create(name="local", backend="embedded")
 
 
-def test_confidence_varies_with_the_content_and_a_boolean_flips(profile: LLMProfile) -> None:
+def test_confidence_varies_with_the_content_and_a_boolean_flips(
+    profile: LLMProfile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The framing salt is random per prompt; fixed here so that only the content differs.
+    monkeypatch.setattr("orchestrator.llm.framing.secrets.token_hex", lambda n: "5a17" * (n // 2))
     personal = llm.classify(profile, PERSONAL, SCHEMA)
     terms = llm.classify(profile, TERMS, SCHEMA)
 
-    assert personal["terms"] != terms["terms"]  # a probability, not a constant
-    assert terms["terms"] > personal["terms"]
-    assert (personal["tos"], terms["tos"]) == (False, True)
-    assert terms.answers["tos"]["p"]["yes"] > personal.answers["tos"]["p"]["yes"]
+    assert personal["person"] != terms["person"]  # a probability, not a constant
+    assert personal["person"] > terms["person"]
+    assert (personal["human"], terms["human"]) == (True, False)
+    assert personal.answers["human"]["p"]["yes"] == pytest.approx(personal["person"], abs=0.001)
     assert {call.structured_mode for call in LLMCall.objects.all()} == {"scores"}
 
 
@@ -87,14 +87,16 @@ def test_each_question_costs_only_its_own_tokens_after_the_first(profile: LLMPro
         pytest.param("Subject: ᠰᠠᠢᠨ\nBody:\n" + "ᠰᠠᠢᠨ ᠪᠠᠢᠨ᠎ᠠ ᠤᠤ᠃ " * 200, id="unknown-language"),
     ],
 )
-def test_bad_input_gets_a_bounded_prompt_and_an_answer_quickly(profile: LLMProfile, text: str) -> None:
+def test_bad_input_gets_a_bounded_prompt_and_an_answer(profile: LLMProfile, text: str) -> None:
     started = time.monotonic()
     result = llm.classify(profile, text, SCHEMA)
 
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < profile.timeout_s  # answered, never hung
     assert set(result) == set(SCHEMA["properties"])
-    assert 0 <= result["terms"] <= 1
+    assert 0 <= result["person"] <= 1
     call = LLMCall.objects.get()
     assert call.outcome == "ok"
+    # The item is cut to SCORE_INPUT_BYTES whatever its script: at most a token per byte, plus the
+    # worked examples and questions (and, for the first call in a process, the calibration).
     assert call.prompt_tokens is not None
-    assert call.prompt_tokens < 4 * prompts.SCORE_INPUT_LIMIT
+    assert call.prompt_tokens < 2 * prompts.SCORE_INPUT_BYTES + 1_000
