@@ -18,6 +18,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 # llama-cpp-python builds from source once (2 cores); pip's wheel cache keeps the build.
 export CMAKE_BUILD_PARALLEL_LEVEL := 2
+# A portable AVX2 build, not -march=native: on CPUs with AMX (Sapphire Rapids) the native build's
+# AMX kernels segfault in VMs that do not grant the tile state, and a cached native wheel would
+# crash on any other CPU it is reused on.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 
 hash_of = $(shell { cat $(1); echo "$(MODEL_PACKAGE)"; } | sha256sum | cut -c1-16)
 RUN_STAMP := $(VENV)/.deps-run-$(call hash_of,requirements.txt)
@@ -54,11 +58,9 @@ $(DEV_STAMP): | $(PY)
 deps: $(RUN_STAMP)
 deps-dev: $(DEV_STAMP)
 
+# One process: the supervisor migrates, then (--setup) runs ensure_admin and setup_demo itself.
 run: deps
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_admin
-	$(PY) manage.py setup_demo
-	$(PY) manage.py supervisor $(SUPERVISOR_ARGS)
+	$(PY) manage.py supervisor --setup $(SUPERVISOR_ARGS)
 
 # Debian packages first: without root this stops before any pip work, saying what to run.
 system-deps:

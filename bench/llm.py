@@ -81,7 +81,18 @@ def main() -> None:
         finally:
             model_time[0] += time.perf_counter() - started
 
+    real_score = embedded.EmbeddedBackend.score
+
+    def timed_score(self: embedded.EmbeddedBackend, request: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real_score(self, request)
+        finally:
+            model_time[0] += time.perf_counter() - started
+
     embedded.EmbeddedBackend.complete = timed  # type: ignore[method-assign]
+    # Classification scores answers (EmbeddedBackend.score) rather than generating: time both.
+    embedded.EmbeddedBackend.score = timed_score  # type: ignore[method-assign]
 
     paths = sorted(args.emails.glob("*.eml"))[: args.items]
     if not paths:

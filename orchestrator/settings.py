@@ -184,6 +184,9 @@ for _key, _env in (("timeout", "STEWARD_Q_TIMEOUT"), ("retry", "STEWARD_Q_RETRY"
     if os.environ.get(_env):
         Q_CLUSTER[_key] = int(os.environ[_env])
         Q_CLUSTER["ALT_CLUSTERS"]["interactive"][_key] = int(os.environ[_env])
+# How long evaluate-after-classify gathers answers before it runs ahead of a classification backlog
+# (orchestrator/pipeline/next_stage.py); 0: after the whole backlog (the tests, no timed waits).
+STEWARD_EVALUATE_GATHER_S = float(os.environ.get("STEWARD_EVALUATE_GATHER_S") or 10)
 # Background workers of the default cluster (a bigger machine may want more; ordering tests use 1).
 if os.environ.get("STEWARD_Q_WORKERS"):
     Q_CLUSTER["workers"] = int(os.environ["STEWARD_Q_WORKERS"])

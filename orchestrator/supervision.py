@@ -3,8 +3,11 @@
 Children run in their own sessions, so a terminal's Ctrl-C reaches only the supervisor, which
 forwards SIGINT/SIGTERM to each child's PID, once — never to a process group: Django-Q2's sentinel
 dies on a group SIGTERM and leaves its cluster hanging, and a second signal arriving while the
-qcluster's handler is inside ``Event.set()`` deadlocks it. After a grace period whatever is left
-of a child's session (a sentinel, workers) is killed PID by PID, so shutdown never hangs.
+qcluster's handler is inside ``Event.set()`` deadlocks it. After a short grace period (a worker
+that finishes its task in time is left to do so) whatever is left of a child's session (a
+sentinel, workers) is killed PID by PID, so shutdown never hangs; the tasks those killed workers
+held go back to the queue (:func:`~orchestrator.queue.claim.tasks_hand_back`), so nothing is lost
+and the interruption does not count as a failed attempt.
 
 A child that dies is restarted with exponential backoff; a qcluster's orphaned sentinel and
 workers are killed first, so two clusters never serve the same queue from one supervisor.
@@ -37,7 +40,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 EXPOSED_HOST = "0.0.0.0"  # noqa: S104 -- --expose means every interface, with authentication on
 DEFAULT_PORT = 6767
-SHUTDOWN_GRACE_S = 15.0
+# Ctrl-C stops everything within ~3 s: a classification in progress is handed back, not awaited.
+SHUTDOWN_GRACE_S = 2.0
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
 STABLE_AFTER_S = 60.0  # a child that ran this long before dying restarts without accumulated backoff
@@ -107,8 +111,12 @@ def public_url(host: str, port: int) -> str:
 
 
 # --- start-up work ------------------------------------------------------------------------------------
-def prepare_database(run_at_start: Iterable[str], announce: Announce) -> None:
-    """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration."""
+def prepare_database(run_at_start: Iterable[str], announce: Announce, *, setup: bool = False) -> None:
+    """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration.
+
+    With *setup* (``--setup``, what ``make run`` passes) also ``ensure_admin`` and ``setup_demo``
+    here: one Django start-up instead of four keeps a warm ``make run`` to a few seconds.
+    """
     from django.core.management import call_command
     from django.db import connections
 
@@ -116,6 +124,9 @@ def prepare_database(run_at_start: Iterable[str], announce: Announce) -> None:
     from orchestrator.running.triggers import TriggerError, integration_trigger
 
     call_command("migrate", interactive=False, verbosity=0)
+    if setup:
+        call_command("ensure_admin")
+        call_command("setup_demo")
     schedules_sync_all()
     for integration_id in run_at_start:
         try:
@@ -207,8 +218,34 @@ class Child:
             kill_session(self.process.pid)
 
 
+def worker_identities(children: list[Child]) -> list[str]:
+    """How the queue names the workers in the children's sessions (``claimed_by`` of their tasks)."""
+    host = socket.gethostname()
+    return [f"{host}:{pid}" for child in children if child.pid for pid in session_pids(child.pid)]
+
+
+def hand_back_tasks(identities: list[str]) -> None:
+    """Put the tasks killed workers held back in the queue; a shutdown must not lose or fail them."""
+    if not identities:
+        return
+    from django.db import DatabaseError, connections
+
+    from orchestrator.queue.claim import tasks_hand_back
+
+    try:
+        handed = tasks_hand_back(identities)
+    except DatabaseError:
+        logger.exception("could not hand back the tasks of stopped workers; they retry when their lease ends")
+        return
+    finally:
+        connections.close_all()
+    if handed:
+        logger.info("handed %d running task(s) back to the queue", handed)
+
+
 def stop_children(children: list[Child], signum: int, grace_s: float) -> None:
     """Forward *signum* to each child, wait up to *grace_s*, then kill whatever is left."""
+    identities = worker_identities(children)
     for child in children:
         child.signal(signum)
     deadline = time.monotonic() + grace_s
@@ -224,6 +261,7 @@ def stop_children(children: list[Child], signum: int, grace_s: float) -> None:
             child.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             logger.error("%s (pid %d) survived SIGKILL", child.spec.name, child.process.pid)
+    hand_back_tasks(identities)
 
 
 # --- dev mode ---------------------------------------------------------------------------------------------
@@ -317,6 +355,8 @@ class Supervisor:
             if not self._announced and _accepts_connections(*self.probe):
                 self._announced = True
                 self.announce(f"Steward is running at {self.url}  (Ctrl-C to stop)")
+                for line in where_to_look(self.url):
+                    self.announce(line)
             if self.watcher is not None and now >= next_code_check:
                 next_code_check = now + CODE_CHECK_EVERY_S
                 self._reload_if_changed()
@@ -347,6 +387,28 @@ class Supervisor:
         self._announced = False
 
 
+def _shown(path: Path) -> str:
+    """*path* relative to the working directory when it is inside it (what a person types)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def where_to_look(url: str) -> list[str]:
+    """The lines that tell a new user where to see what Steward is doing."""
+    from orchestrator.accounts import PASSWORD_FILE_NAME
+
+    password_file = _shown(Path(settings.DATA_DIR) / PASSWORD_FILE_NAME)
+    manage = f"{_shown(Path(sys.executable).parent / 'python')} manage.py"
+    return [
+        f"  dashboard:  {url}ui/",
+        f"  admin:      {url}admin/  (user admin, password in {password_file})",
+        f"  audit log:  {manage} audit_log",
+        f"  follow the demo run:  {manage} run_integration email.personal --wait",
+    ]
+
+
 def _accepts_connections(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.2):
@@ -364,10 +426,12 @@ def probe_address(host: str, port: int) -> tuple[str, int]:
     return (host.strip("[]"), port)
 
 
-def supervise(*, host: str, port: int, dev: bool, run_at_start: Iterable[str], announce: Announce) -> int:
+def supervise(
+    *, host: str, port: int, dev: bool, run_at_start: Iterable[str], announce: Announce, setup: bool = False
+) -> int:
     """What ``manage.py supervisor`` does: check, prepare the database, run the children."""
     check_bind(host, port)
-    prepare_database(run_at_start, announce)
+    prepare_database(run_at_start, announce, setup=setup)
     supervisor = Supervisor(
         child_specs(host, port),
         url=public_url(host, port),

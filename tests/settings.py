@@ -12,6 +12,7 @@ import tempfile
 os.environ.setdefault("STEWARD_DATA_DIR", tempfile.mkdtemp(prefix="steward-test-"))
 os.environ.setdefault("STEWARD_PLUGINS", "tests.plugins.dummy")
 os.environ.setdefault("STEWARD_TIME_ZONE", "UTC")
+os.environ.setdefault("STEWARD_EVALUATE_GATHER_S", "0")  # evaluate after the backlog: no timed waits
 os.environ.pop("DATABASE_URL", None)  # PostgreSQL tests opt in explicitly, in subprocesses
 os.environ.pop("REDIS_URL", None)
 

@@ -1,8 +1,9 @@
 """The bundled demo: ``email.personal`` over a copy of ``demo/maildir`` in the data dir.
 
 :func:`demo_setup` is idempotent and cheap, so ``make run`` can call it on every start: the
-Maildir is copied once, the config imported once (a marker in the data dir remembers it, so an
-integration the person later deletes is not brought back), and one run is queued each time.
+Maildir is copied once, the config imported once and one run queued once, for a fresh data dir (a
+marker in the data dir remembers it, so an integration the person later deletes is not brought
+back, and later starts do not pile up runs that find nothing new).
 """
 
 from __future__ import annotations
@@ -81,9 +82,15 @@ def demo_setup(*, run: bool = True) -> DemoSetup:
     if not marker.exists() and not exists:
         result.notes.extend(_import_config(demo_dir() / "config.yaml"))
         result.imported = True
-    if not marker.exists():
+    first_setup = not marker.exists()
+    if first_setup:
         marker.write_text(json.dumps({"integration": DEMO_ID, "maildir": MAILDIR_NAME}) + "\n")
-    if run:
+    elif run:
+        result.notes.append(
+            f"Demo already set up: no new run queued (start one with "
+            f"`manage.py run_integration {DEMO_ID} --wait`)"
+        )
+    if run and first_setup:
         try:
             result.queued = [task.uid for task in integration_trigger(DEMO_ID)]
         except TriggerError as exc:

@@ -41,12 +41,15 @@ def _secret_names(obj: Integration | None) -> tuple[list[str], dict[str, list[st
 
 class PlatformConfigInline(admin.StackedInline[PlatformConfig, Integration]):
     model = PlatformConfig
-    extra = 1
     readonly_fields = ("try_on_last_week",)
 
     @admin.display(description="replay")
     def try_on_last_week(self, obj: PlatformConfig | None) -> SafeString | str:
         return try_button(obj)
+
+    def get_extra(self, request: HttpRequest, obj: Integration | None = None, **kwargs: Any) -> int:
+        # One blank platform to fill in for a new integration; none (no empty "#2") on an existing one.
+        return 1 if obj is None else 0
 
     def get_formset(
         self, request: HttpRequest, obj: Integration | None = None, **kwargs: Any

@@ -11,10 +11,17 @@ from typing import Any
 from orchestrator.audit import audit
 from orchestrator.egress.policy import EgressRefused, prepare_item_input, prepare_text
 from orchestrator.egress.scope import current_scope, egress_scope
-from orchestrator.llm import concurrency, prompts
+from orchestrator.llm import answers, concurrency, prompts
 from orchestrator.llm.accounting import CallRecord, record_call
 from orchestrator.llm.backends import get_backend
-from orchestrator.llm.backends.base import Completion, CompletionRequest, Message
+from orchestrator.llm.backends.base import (
+    Completion,
+    CompletionRequest,
+    Message,
+    ScoreRequest,
+    ScoringBackend,
+    supports_scoring,
+)
 from orchestrator.llm.breaker import breaker_admit, breaker_after_failure
 from orchestrator.llm.errors import LLMError, LLMUnavailable, StructuredOutputError, UnknownProfile
 from orchestrator.llm.framing import Framed, frame
@@ -65,6 +72,10 @@ def classify(
     field name → text, or one text (e.g. an item's prepared ``llm_input``); the latter two are framed
     here. The questions are the schema properties' ``description``. While the profile's circuit
     breaker is open (:mod:`orchestrator.llm.breaker`) it fails fast with ``LLMCircuitOpen``.
+
+    A backend that scores answers (the embedded one) gets one scored question per property when
+    the schema allows it (:mod:`orchestrator.llm.answers`); the result is then a
+    :class:`~orchestrator.llm.answers.ScoredValues` that also says how sure the model was.
     """
     resolved = resolve_profile(profile)
     fields: tuple[str, ...] = ()
@@ -78,6 +89,10 @@ def classify(
             raise
         framed_input, fields, redactions = prepared.text, prepared.fields, prepared.redactions
     breaker_admit(resolved)  # a server that keeps failing is not called again until it cools down
+    if answers.scorable(schema):
+        backend = get_backend(resolved)
+        if supports_scoring(backend):
+            return classify_scored(resolved, backend, _item_text(framed_input), schema, priority=priority)
     messages = prompts.classification_messages(as_framed(framed_input), schema)
     try:
         with egress_scope(fields=fields, redactions=redactions):
@@ -93,6 +108,52 @@ def classify(
         raise breaker_after_failure(resolved, exc) from exc
     assert isinstance(result, dict)
     return result
+
+
+def _item_text(framed_input: Framed | Mapping[str, str] | str) -> str:
+    if isinstance(framed_input, Framed):
+        return framed_input.text
+    if isinstance(framed_input, Mapping):
+        return "\n".join(f"{k}: {v}" for k, v in framed_input.items())
+    return str(framed_input)
+
+
+def classify_scored(
+    profile: LLMProfile, backend: ScoringBackend, item_text: str, schema: dict[str, Any], *, priority: int
+) -> answers.ScoredValues:
+    """Score every question of *schema* about one item, calibrated, and account for it as one call."""
+    record = CallRecord(profile=profile, purpose="classify", priority=priority)
+    record.backend, record.model, record.structured_mode = profile.backend, profile.model, "scores"
+    started = time.monotonic()
+    try:
+        # An unsaved profile (eval_classifier's built-in default) has no lease rows to take turns on.
+        guard: AbstractContextManager[None] = (
+            concurrency.slot(profile, priority=priority, hold_s=total_cap_s(profile) + 30)
+            if profile.pk
+            else nullcontext()
+        )
+        with guard:
+            started = time.monotonic()
+            deadline = started + total_cap_s(profile)
+            calibration = answers.missing_baselines(profile.name, schema)
+            if calibration:  # once per process and question: what the model says about nothing
+                measured = backend.score(ScoreRequest(calibration, float(profile.timeout_s), deadline))
+                answers.remember_baselines(profile.name, calibration, measured.probabilities)
+            asked = answers.questions(answers.score_input(item_text), schema)
+            scores = backend.score(ScoreRequest(asked, float(profile.timeout_s), deadline))
+        record.attempts = 1
+        record.model = scores.model or record.model
+        record.add_tokens(scores.prompt_tokens, 0)
+        return answers.values_from_scores(profile.name, schema, asked, scores.probabilities)
+    except LLMError as exc:
+        record.outcome, record.error = exc.outcome, str(exc)
+        raise
+    except Exception as exc:
+        record.outcome, record.error = LLMCall.Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        record.latency_s = time.monotonic() - started
+        record_call(record)
 
 
 def chat(

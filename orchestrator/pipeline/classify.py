@@ -1,28 +1,31 @@
-"""The classify stage: one structured LLM call per item for all of its platform's classifications.
+"""The classify stage: one LLM call per item for all of its platform's classifications.
 
+Questions a deterministic feature of the item decides (:mod:`.rule_answers`: a noreply sender,
+bulk mail, a CI sender) are answered by that rule; the model is asked the rest.
 The call goes through one seam, :data:`CLASSIFIER` (``orchestrator.llm.classify``), overridable by
 dotted path with the ``STEWARD_CLASSIFIER`` setting — tests point it at a deterministic fake.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from integrations.base import IntegrationError
+from integrations.base import ClassificationSpec, IntegrationError
 from orchestrator.egress.scope import egress_scope
 from orchestrator.json_schema import schema_errors
 from orchestrator.llm.breaker import LLMCircuitOpen
-from orchestrator.models import Item, Task
+from orchestrator.models import Item, LLMProfile, Task
 from orchestrator.pipeline.context import task_context
 from orchestrator.pipeline.item_audit import audit_classified
 from orchestrator.pipeline.next_stage import evaluate_classified_enqueue, evaluate_enqueue
 from orchestrator.pipeline.outage import run_outage_noted, run_outage_over
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
+from orchestrator.pipeline.rule_answers import rule_answers
 from orchestrator.rules.classifications import reply_schema
 from orchestrator.rules.phases import Phase
 from orchestrator.running.runs import run_count
@@ -68,6 +71,35 @@ def _earlier_twin_running(task: Task, item: Item) -> bool:
     )
 
 
+def answer_classifications(
+    profile: LLMProfile,
+    classifications: Mapping[str, ClassificationSpec],
+    snapshot: Mapping[str, Any],
+    llm_input: str,
+    *,
+    priority: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An item's values for every classification, and per name who answered (rule or model).
+
+    Rules answer first; the model gets a schema of the remaining questions only (none left: no
+    call). Used by the classify stage and by ``eval_classifier``.
+    """
+    decided = rule_answers(classifications, snapshot)
+    answered_by: dict[str, Any] = {
+        name: {"by": "rule", "rule": answer.rule} for name, answer in decided.items()
+    }
+    values: dict[str, Any] = {name: answer.value for name, answer in decided.items()}
+    remaining = {name: spec for name, spec in classifications.items() if name not in decided}
+    if remaining:
+        from_model = classifier()(profile, llm_input, reply_schema(remaining), priority=priority)
+        values.update(from_model)
+        details = getattr(from_model, "answers", None) or {}
+        for name in from_model:
+            answered_by[name] = details.get(name) or {"by": "model"}
+    ordered = {name: values[name] for name in classifications if name in values}
+    return ordered, answered_by
+
+
 def classify(task: Task) -> dict[str, Any]:
     """Classify one item (payload ``item``), store the values, then queue the batched evaluate.
 
@@ -94,9 +126,12 @@ def classify(task: Task) -> dict[str, Any]:
             permanent=True,
         )
     schema = reply_schema(rules.classifications)
+    snapshot = item.snapshot if isinstance(item.snapshot, dict) else {}
     try:
         with egress_scope(item_id=item.pk, integration_id=ctx.integration_id):
-            values = classifier()(rules.profile, item.llm_input, schema, priority=task.priority)
+            values, answered_by = answer_classifications(
+                rules.profile, rules.classifications, snapshot, item.llm_input, priority=task.priority
+            )
     except LLMCircuitOpen as exc:  # the task waits (its attempt given back); the run says why
         run_outage_noted(ctx, task.run_id, str(exc))
         raise
@@ -107,10 +142,10 @@ def classify(task: Task) -> dict[str, Any]:
             f"classifier reply does not match the schema: {'; '.join(problems)}", permanent=True
         )
     item.classification = values
-    item.classified_by = _classified_by(item, rules)
+    item.classified_by = {**_classified_by(item, rules), "answers": answered_by}
     item.classified_at = timezone.now()
     item.save(update_fields=["classification", "classified_by", "classified_at", "last_seen"])
     run_count(task.run_id, classified=1)
-    audit_classified(item, values, rules.profile.name)
+    audit_classified(item, values, rules.profile.name, answered_by)
     evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority)
     return {"classified": item.pk, "values": values}

@@ -117,7 +117,7 @@ def evaluate(task: Task) -> dict[str, Any]:
         if actions:
             entries.append({"item": item.pk, "actions": actions})
             planned += len(actions)
-    act_tasks = len(act_enqueue(ctx, entries, task.run))
+    act_tasks = len(act_enqueue(ctx, entries, task.run, priority=task.priority)) if entries else 0
     if phase != Phase.DETERMINISTIC:  # the mark says "evaluated with this classification"
         _mark_evaluated(items)
     if "items" not in task.payload and len(items) == BATCH_SIZE:

@@ -36,9 +36,28 @@ def audit_discovered(item: Item) -> None:
     )
 
 
-def audit_classified(item: Item, values: dict[str, Any], profile: str) -> None:
+def _sources(answered_by: dict[str, Any]) -> str:
+    """Which answers a rule gave and which the model was unsure of: ``; by rule: human (noreply sender)``."""
+    by_rule = [f"{name} ({how.get('rule')})" for name, how in answered_by.items() if how.get("by") == "rule"]
+    unsure = [name for name, how in answered_by.items() if how.get("uncertain")]
+    parts = []
+    if by_rule:
+        parts.append("by rule: " + ", ".join(by_rule))
+    if unsure:
+        parts.append("model unsure: " + ", ".join(unsure))
+    model = [name for name, how in answered_by.items() if how.get("by") == "model"]
+    if answered_by:
+        parts.append("by model: " + (", ".join(model) or "none"))
+    return "; ".join(parts)
+
+
+def audit_classified(
+    item: Item, values: dict[str, Any], profile: str, answered_by: dict[str, Any] | None = None
+) -> None:
+    sources = _sources(answered_by or {})
     audit(
-        f"Classified {item_title(item)}: {_values(values) or 'nothing asked'} (LLM profile {profile})",
+        f"Classified {item_title(item)}: {_values(values) or 'nothing asked'} (LLM profile {profile}"
+        + (f"; {sources})" if sources else ")"),
         integration_id=item.integration_id,
         item_key=item.key,
         provenance="llm",

@@ -10,7 +10,11 @@ Every follow-up belongs to the caller's Run. See docs/ARCHITECTURE.md (the pipel
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any, Literal, Protocol, TypedDict
+
+from django.conf import settings
+from django.utils import timezone
 
 from orchestrator.models import Item, Run, Task
 from orchestrator.pipeline.platform_rules import PlatformRules
@@ -26,6 +30,10 @@ CLASSIFY_PRIORITY = 6
 LOW_TRUST_PRIORITY = 9
 EVALUATE_PRIORITY = 7
 ACT_PRIORITY = 7
+# Evaluate-after-classify runs ahead of the classifications still queued, so the first actions show
+# while the model works through a backlog; it waits this long first, so the classifications that
+# finish meanwhile join its batch.
+CLASSIFIED_PRIORITY = CLASSIFY_PRIORITY - 1
 
 
 class StageAddress(Protocol):
@@ -130,6 +138,10 @@ def evaluate_enqueue(
     return len(batches)
 
 
+def _gather_s() -> float:
+    return float(getattr(settings, "STEWARD_EVALUATE_GATHER_S", 10.0))
+
+
 def evaluate_classified_enqueue(
     ctx: StageAddress, rules: PlatformRules, run: Run | None, *, after_priority: int = EVALUATE_PRIORITY
 ) -> Task:
@@ -137,17 +149,23 @@ def evaluate_classified_enqueue(
 
     Only the automations that wait for the LLM are evaluated: the deterministic ones were queued
     beside the item's classify task. The payload names no items, so while one such task is
-    pending every further classification joins it (dedup): a thousand classify tasks end in a
-    handful of evaluate batches — and so a handful of act batches, one source session each —
-    instead of a thousand. Behind low-trust
-    work (priority 9) it waits at that priority too, so it runs after the classifications queued
-    before it instead of once per item.
+    pending every further classification joins it (dedup). After normal-trust work it runs at
+    :data:`CLASSIFIED_PRIORITY`, ahead of the classifications still queued, but only
+    ``STEWARD_EVALUATE_GATHER_S`` (10) seconds after it was queued: a backlog of a thousand
+    classifications yields an evaluate batch (and act batches, one source session each) every ten
+    seconds plus one classification, not one per item, and the first actions appear seconds after
+    the first answers instead of after the last. With the setting at 0 (the tests) it waits behind
+    the whole backlog instead: a handful of batches. Behind low-trust work (priority 9) it waits at
+    that priority, so it runs after the classifications queued before it instead of once per item.
     """
+    gather_s = _gather_s()
+    ahead = after_priority <= CLASSIFY_PRIORITY and gather_s > 0
     return enqueue(
         stage_task_type(ctx, "evaluate"),
         {**_base(ctx), "classified": True, "rules": rules.automations_hash},
-        priority=max(EVALUATE_PRIORITY, after_priority),
+        priority=CLASSIFIED_PRIORITY if ahead else max(EVALUATE_PRIORITY, after_priority),
         run=run,
+        not_before=timezone.now() + timedelta(seconds=gather_s) if ahead else None,
     )
 
 
@@ -169,10 +187,14 @@ def rules_changed_since_evaluated(ctx: StageAddress, rules: PlatformRules) -> bo
 def act_enqueue(
     where: StageAddress, entries: Sequence[ActEntry], run: Run | None, *, priority: int = ACT_PRIORITY
 ) -> list[Task]:
-    """Act on *entries* in batches (an approved action is one entry at the approval's priority)."""
+    """Act on *entries* in batches; *priority* at most :data:`ACT_PRIORITY` (an approved action is
+    one entry at the approval's priority; an evaluate that ran ahead of a backlog passes its own)."""
     return [
         enqueue(
-            stage_task_type(where, "act"), {**_base(where), "items": list(batch)}, priority=priority, run=run
+            stage_task_type(where, "act"),
+            {**_base(where), "items": list(batch)},
+            priority=min(ACT_PRIORITY, priority),
+            run=run,
         )
         for batch in _batches(entries)
     ]

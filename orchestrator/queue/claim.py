@@ -106,3 +106,23 @@ def age_background_tasks(older_than: timedelta) -> int:
     return Task.objects.filter(
         status=Task.Status.PENDING, effective_priority__gt=5, created_at__lt=cutoff
     ).update(effective_priority=F("effective_priority") - 1)
+
+
+def tasks_hand_back(claimed_by: list[str]) -> int:
+    """Return the running tasks of stopped workers to the queue at once (not after their lease).
+
+    The attempt they were on is not counted: a shutdown is not the task's failure. Stage tasks are
+    idempotent (a classify that already stored its answer skips), so running one again is safe.
+    """
+    handed = 0
+    with transaction.atomic():
+        for task in Task.objects.select_for_update().filter(
+            status=Task.Status.RUNNING, claimed_by__in=claimed_by
+        ):
+            task.status = Task.Status.PENDING
+            task.attempts = max(task.attempts - 1, 0)
+            task.lease_expires_at = None
+            task.claimed_by = ""
+            task.save(update_fields=["status", "attempts", "lease_expires_at", "claimed_by"])
+            handed += 1
+    return handed

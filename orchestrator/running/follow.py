@@ -49,6 +49,58 @@ def runs_trigger(integration_id: str, platform: str | None) -> list[Task]:
         raise RunCommandError(_explain_refusal(exc, integration_id), EXIT_UNKNOWN) from None
 
 
+@dataclass(frozen=True)
+class InProgress:
+    """Runs of an integration that are still going: their entry tasks and what is left to do."""
+
+    entries: list[Task]
+    run_ids: list[int]
+    classifying: int  # items whose classify task is still open
+    open_tasks: int
+
+    def describe(self) -> str:
+        if not self.run_ids:
+            return "a run is queued and waits for a worker; following it"
+        runs = ", ".join(f"#{pk}" for pk in self.run_ids)
+        label = "run" if len(self.run_ids) == 1 else "runs"
+        doing = (
+            f"still classifying {self.classifying} item{'s' if self.classifying != 1 else ''}"
+            if self.classifying
+            else f"still working ({self.open_tasks} task{'s' if self.open_tasks != 1 else ''} open)"
+        )
+        return f"{label} {runs} {'is' if len(self.run_ids) == 1 else 'are'} {doing}; following it"
+
+
+def runs_in_progress(integration_id: str, platform: str | None) -> InProgress | None:
+    """This integration's runs that have not finished (running, or queued and not started yet).
+
+    ``run_integration --wait`` follows these instead of starting a run that would find nothing new
+    while the first one is still classifying.
+    """
+    runs = Run.objects.filter(integration_id=integration_id, status=Run.Status.RUNNING)
+    queued = Task.objects.filter(
+        run__isnull=True, status__in=OPEN_STATES, payload__integration=integration_id
+    )
+    if platform:
+        runs, queued = runs.filter(platform=platform), queued.filter(payload__platform=platform)
+    run_ids = [pk for pk in runs.order_by("id").values_list("id", flat=True)]
+    open_tasks = Task.objects.filter(run_id__in=run_ids, status__in=OPEN_STATES)
+    if run_ids and not open_tasks.exists():
+        run_ids = []  # a run whose tasks all ended is finishing its bookkeeping, not in progress
+    entries = [
+        task for pk in run_ids if (task := Task.objects.filter(run_id=pk).order_by("id").first()) is not None
+    ]
+    entries += list(queued.order_by("id"))
+    if not entries:
+        return None
+    return InProgress(
+        entries=entries,
+        run_ids=run_ids,
+        classifying=open_tasks.filter(type__endswith=".classify").count(),
+        open_tasks=open_tasks.count(),
+    )
+
+
 def _explain_refusal(exc: TriggerError, integration_id: str) -> str:
     try:
         integration = integration_lookup(integration_id)

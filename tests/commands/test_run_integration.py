@@ -121,6 +121,63 @@ def test_wait_follows_the_run_a_worker_executes(dummy_integration, monkeypatch):
     assert "2/2 tasks" in err.splitlines()[-1]
 
 
+def _play_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    def worker_step(seconds: float) -> None:
+        task = claim_next("default", lease=timedelta(minutes=5))
+        if task is not None:
+            execute(task.pk, task.attempts)
+
+    monkeypatch.setattr(
+        "orchestrator.running.follow.time", SimpleNamespace(sleep=worker_step, monotonic=time.monotonic)
+    )
+
+
+def test_wait_follows_the_run_already_in_progress_instead_of_starting_an_empty_one(
+    dummy_integration, monkeypatch
+):
+    WorkerHeartbeat.objects.create(cluster="default", host="here", pid=1, last_seen=timezone.now())
+    run_integration("dummy.one")  # what `make run` queues
+    check = claim_next("default", lease=timedelta(minutes=5))
+    assert check is not None
+    execute(check.pk, check.attempts)  # the worker is part-way through the run
+    (run,) = Run.objects.all()
+    _play_worker(monkeypatch)
+
+    out, err = run_integration("dummy.one", "--wait")
+
+    assert err.startswith(f"run #{run.pk} is still working (1 task open); following it")
+    assert Run.objects.count() == 1
+    (row,) = summary(out)
+    assert (row["status"], row["seen"], row["new"]) == ("done", "3", "3")
+
+
+def test_wait_follows_a_queued_run_that_no_worker_has_started(dummy_integration, monkeypatch):
+    WorkerHeartbeat.objects.create(cluster="default", host="here", pid=1, last_seen=timezone.now())
+    run_integration("dummy.one")
+    _play_worker(monkeypatch)
+
+    out, err = run_integration("dummy.one", "--wait")
+
+    assert err.startswith("a run is queued and waits for a worker; following it")
+    assert Task.objects.filter(type__endswith=".check").count() == 1
+    (row,) = summary(out)
+    assert row["new"] == "3"
+
+
+def test_wait_with_new_starts_another_run_anyway(dummy_integration, monkeypatch):
+    WorkerHeartbeat.objects.create(cluster="default", host="here", pid=1, last_seen=timezone.now())
+    run_integration("dummy.one")
+    check = claim_next("default", lease=timedelta(minutes=5))
+    assert check is not None
+    execute(check.pk, check.attempts)
+    _play_worker(monkeypatch)
+
+    _, err = run_integration("dummy.one", "--wait", "--new")
+
+    assert "following it" not in err
+    assert Task.objects.filter(type__endswith=".check").count() == 2
+
+
 @pytest.mark.slow
 def test_wait_without_a_worker_exits_3_after_10_seconds(dummy_integration):
     started = time.monotonic()

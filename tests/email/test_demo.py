@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,14 @@ def test_a_maildir_without_tmp_is_repaired_not_refused(tmp_path: Path) -> None:
     [item] = collecting.collect(ctx, {found.key: found.fields})
     ACTIONS["mark_read"].run(ctx, item.snapshot, None)
     assert harness.contents() == {"<1@test.example>": frozenset({r"\Seen"})}
+
+
+@pytest.mark.django_db
+def test_setup_demo_queues_the_demo_run_only_for_a_fresh_data_dir(demo_data_dir: Path) -> None:
+    from orchestrator.models import Task
+
+    call_command("setup_demo")
+    out = StringIO()
+    call_command("setup_demo", stdout=out)
+    assert Task.objects.filter(type="email.inbox.check").count() == 1
+    assert "no new run queued" in out.getvalue()

@@ -172,3 +172,33 @@ def test_low_trust_items_are_still_evaluated_in_one_batch(steward):
     evaluate = [t for t in ran if t.type == "dummy.items.evaluate"]
     assert len(evaluate) == 1
     assert evaluate[0].priority == 9
+
+
+@pytest.mark.django_db
+def test_evaluate_after_classify_runs_ahead_of_the_backlog_after_gathering(settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orchestrator.models import Integration, PlatformConfig
+    from orchestrator.pipeline.context import stage_context
+    from orchestrator.pipeline.next_stage import (
+        CLASSIFY_PRIORITY,
+        LOW_TRUST_PRIORITY,
+        evaluate_classified_enqueue,
+    )
+    from orchestrator.pipeline.platform_rules import platform_rules
+
+    settings.STEWARD_EVALUATE_GATHER_S = 10
+    integration = Integration.objects.create(type="dummy", name="one")
+    PlatformConfig.objects.create(integration=integration, name="items", options={"count": 1})
+    ctx = stage_context(integration, "items")
+
+    task = evaluate_classified_enqueue(ctx, platform_rules(ctx), None, after_priority=CLASSIFY_PRIORITY)
+
+    assert task.priority < CLASSIFY_PRIORITY  # the first actions need not wait for the last answer
+    assert task.not_before is not None
+    assert timedelta(seconds=8) < task.not_before - timezone.now() <= timedelta(seconds=10)
+    task.delete()  # else the next call joins it (dedup)
+    low = evaluate_classified_enqueue(ctx, platform_rules(ctx), None, after_priority=LOW_TRUST_PRIORITY)
+    assert (low.priority, low.not_before) == (LOW_TRUST_PRIORITY, None)

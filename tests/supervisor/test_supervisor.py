@@ -39,6 +39,37 @@ def test_serves_health_on_its_port_and_announces_the_url(start_supervisor: Start
     assert set(supervisor.children()) == {"web", "worker-default", "worker-interactive"}
 
 
+def test_when_ready_it_says_where_to_look(start_supervisor: StartSupervisor):
+    supervisor = start_supervisor()
+    wait_until(lambda: "audit log:" in supervisor.output(), timeout=10, what="the where-to-look lines")
+
+    output = supervisor.output()
+    assert f"dashboard:  http://127.0.0.1:{supervisor.port}/ui/" in output
+    assert f"admin:      http://127.0.0.1:{supervisor.port}/admin/  (user admin, password in " in output
+    assert "admin-password.txt)" in output
+    assert "manage.py audit_log" in output
+
+
+def test_ctrl_c_stops_within_3_seconds_and_hands_a_busy_task_back(
+    start_supervisor: StartSupervisor, supervisor_db: QueueDatabase
+):
+    supervisor = start_supervisor()
+    log = supervisor_db.data_dir / "busy.jsonl"
+    busy = enqueue("test.record", {"log": str(log), "label": "long", "sleep_s": 60}, priority=3)
+    wait_until(lambda: len(read_starts(log)) == 1, timeout=20, what="a worker to be busy")
+    pids = supervisor.all_pids()
+
+    started = time.monotonic()
+    os.kill(supervisor.process.pid, signal.SIGINT)
+    supervisor.process.wait(timeout=SHUTDOWN_BOUND_S)
+    stopped_in = time.monotonic() - started
+
+    assert stopped_in < 3.5, f"stopped in {stopped_in:.1f} s"
+    assert not any(alive(pid) for pid in pids)
+    busy.refresh_from_db()
+    assert (busy.status, busy.attempts, busy.claimed_by) == ("pending", 0, "")  # claimed again at start
+
+
 def test_sigterm_stops_every_child_within_a_bounded_time(start_supervisor: StartSupervisor):
     supervisor = start_supervisor()
     pids = supervisor.all_pids()

@@ -3,13 +3,17 @@
 A backend is a class taking the :class:`~orchestrator.models.LLMProfile` and answering
 :meth:`Backend.complete` for one request. Backends are chosen by dotted path
 (:func:`orchestrator.llm.backends.get_backend`), so tests and users can plug in their own.
+
+A backend that can read the model's next-token probabilities may also implement the optional
+:class:`ScoringBackend` capability (``score``): classification then asks for the probability of
+each allowed answer instead of generating JSON (see :func:`supports_scoring`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 if TYPE_CHECKING:
     from orchestrator.models import LLMProfile
@@ -77,6 +81,59 @@ class Backend(Protocol):
     def describe(self) -> str:
         """Short human description for doctor and accounting (e.g. the model path or URL)."""
         ...
+
+
+@dataclass(frozen=True)
+class ScoreQuestion:
+    """One question to score: the full conversation that asks it, and the answers allowed.
+
+    Questions about one item share their leading messages (the framed item) and differ only at the
+    end, so a backend can evaluate that shared prefix once and each question costs its own tokens.
+    """
+
+    name: str
+    messages: list[Message]
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Score every question of one item; ``timeout_s``/``deadline`` as in :class:`CompletionRequest`."""
+
+    questions: list[ScoreQuestion]
+    timeout_s: float
+    deadline: float
+
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per question name, the probability of each allowed answer (they sum to 1)."""
+
+    probabilities: dict[str, dict[str, float]]
+    model: str
+    prompt_tokens: int | None = None
+
+
+class ScoringBackend(Backend, Protocol):
+    """The optional capability of a backend that sees the model's next-token probabilities.
+
+    ``score(request)`` returns, for every question, a probability for each of its ``options``
+    (normalised over the options: the model's preference among the allowed answers, not free text)
+    after one forward pass per question over that question's own tokens, the shared prefix of the
+    questions of one request being evaluated once. The same rules as ``complete`` apply: honour the
+    deadline, raise only :mod:`orchestrator.llm.errors` exceptions. Backends without it (the
+    OpenAI-compatible one) answer classifications through ``complete`` and a JSON schema.
+    """
+
+    def score(self, request: ScoreRequest) -> Scores: ...
+
+
+def supports_scoring(backend: Backend) -> TypeGuard[ScoringBackend]:
+    """True when *backend* implements :class:`ScoringBackend`."""
+    return callable(getattr(backend, "score", None))
 
 
 def merged_options(parameters: Any, defaults: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 The model loads lazily in the process that first needs it (never before Django-Q2 forks its
 workers: a forked llama.cpp context is not safe), once per process, with an 8192-token context and
 one thread per core. A schema is enforced by a grammar (see :mod:`.grammar`), unless the profile
-asks for ``structured_output: prompt``.
+asks for ``structured_output: prompt``. Classifications are not generated but scored
+(:meth:`EmbeddedBackend.score`, :mod:`.scoring`): the probability of each allowed answer, read
+from the model's next-token distribution with the framed item evaluated once for all questions.
 """
 
 from __future__ import annotations
@@ -18,8 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.llm import prompts
-from orchestrator.llm.backends.base import Completion, CompletionRequest, Message, merged_options
+from orchestrator.llm.backends.base import (
+    Completion,
+    CompletionRequest,
+    Message,
+    ScoreRequest,
+    Scores,
+    merged_options,
+)
 from orchestrator.llm.backends.grammar import schema_grammar
+from orchestrator.llm.backends.scoring import score_questions
 from orchestrator.llm.errors import LLMConfigError, LLMRejected, LLMTimeout
 
 if TYPE_CHECKING:
@@ -166,6 +176,19 @@ class EmbeddedBackend:
             prompt_tokens=prompt_tokens,
             completion_tokens=generated,
         )
+
+    def score(self, request: ScoreRequest) -> Scores:
+        path = model_path(self.profile)
+        stop_at = time.monotonic() + max(0.0, min(request.timeout_s, request.time_left()))
+        with _lock:
+            model = loaded_model(path)
+            try:
+                probabilities, evaluated = score_questions(
+                    model, request.questions, stop_at=stop_at, n_ctx=N_CTX, name=path.name
+                )
+            except (ValueError, RuntimeError) as exc:  # llama.cpp refusing a batch
+                raise LLMRejected(f"embedded model {path.name} refused the request: {exc}") from exc
+        return Scores(probabilities=probabilities, model=path.name, prompt_tokens=evaluated)
 
     def _generate(
         self, model: Llama, messages: list[Message], kwargs: dict[str, Any], stop_at: float, path: Path

@@ -15,6 +15,7 @@ from orchestrator.running.follow import (
     no_worker_warning,
     runs_execute_inline,
     runs_follow,
+    runs_in_progress,
     runs_trigger,
 )
 
@@ -27,10 +28,23 @@ class Command(BaseCommand):
         parser.add_argument("--platform", help="Only this platform (default: every enabled one)")
         parser.add_argument("--wait", action="store_true", help="Follow the run to its end, then summarise")
         parser.add_argument("--inline", action="store_true", help="Run the whole pipeline in this process")
+        parser.add_argument(
+            "--new", action="store_true", help="With --wait: start a new run even when one is in progress"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            tasks = runs_trigger(options["integration_id"], options["platform"])
+            # Following a run already under way beats starting one that finds nothing new.
+            going = (
+                runs_in_progress(options["integration_id"], options["platform"])
+                if options["wait"] and not options["inline"] and not options["new"]
+                else None
+            )
+            if going is not None:
+                self.stderr.write(going.describe())
+                tasks = going.entries
+            else:
+                tasks = runs_trigger(options["integration_id"], options["platform"])
             for task in tasks:
                 self.stdout.write(task.uid)
             if not (options["wait"] or options["inline"]):

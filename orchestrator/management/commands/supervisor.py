@@ -23,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", help="Bind this address instead of 127.0.0.1")
         parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"Port (default {DEFAULT_PORT})")
         parser.add_argument(
+            "--setup",
+            action="store_true",
+            help="Before starting: ensure_admin and setup_demo, in this process (what `make run` does)",
+        )
+        parser.add_argument(
             "--run-at-start",
             nargs="+",
             action="extend",
@@ -40,6 +45,7 @@ class Command(BaseCommand):
                 dev=options["dev"],
                 run_at_start=options["run_at_start"],
                 announce=self.stdout.write,
+                setup=options["setup"],
             )
         except SupervisorError as exc:
             raise CommandError(str(exc)) from exc

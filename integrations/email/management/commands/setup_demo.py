@@ -12,7 +12,8 @@ from integrations.email.demo import DEMO_ID, demo_setup
 class Command(BaseCommand):
     help = (
         "Set up the bundled demo: copy demo/maildir to $STEWARD_DATA_DIR/demo-maildir (once), import "
-        "demo/config.yaml (once) and queue one run of email.personal. Safe to run on every start."
+        "demo/config.yaml (once) and queue one run of email.personal (once, for a fresh data dir). "
+        "Safe to run on every start."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
