@@ -11,11 +11,12 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from orchestrator.api.integration_list import IntegrationListShortcut  # noqa: E402
 from orchestrator.websocket_routes import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": IntegrationListShortcut(django_asgi_app),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )
