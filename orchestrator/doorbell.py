@@ -1,12 +1,12 @@
 """Wake-ups between Steward's processes: "look now" instead of "look every 100 ms".
 
-A *topic* names who listens (``queue.interactive``, ``queue.default``, ``chat``); a ring carries a
-short text (a conversation id) or nothing. Ringing is best effort and never raises: the database
-stays the truth, and every listener keeps a slow safety-net poll (:func:`safety_poll_s`), so a lost
-ring only delays work, never loses it. Two transports:
+A *topic* names who listens (``queue.interactive``, ``queue.default``, ``chat``,
+``llm.<profile>``); a ring carries a short text (a conversation id) or nothing. Ringing is best
+effort and never raises: the database stays the truth, and every listener keeps a slow safety-net
+poll (:func:`safety_poll_s`), so a lost ring only delays work, never loses it. Two transports:
 
 * the embedded default — a Unix datagram socket per listening process in ``wake/`` beside the
-  SQLite file (``<topic>.<pid>.sock``, :func:`_wake_dir`); a ring is one ``sendto`` to each
+  SQLite file (``<topic>.<pid>-<n>.sock``, :func:`_wake_dir`); a ring is one ``sendto`` to each
   socket of the topic. A socket whose process is gone is removed by the next ring; a listener
   whose socket file was removed binds a new one at its next safety-net wake.
 * with ``REDIS_URL`` — Redis pub/sub, channel ``steward.wake.<topic>``, so it reaches other hosts.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import select
@@ -70,8 +71,12 @@ def _wake_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"steward-{WAKE_DIR}-{os.getuid()}-{digest}"
 
 
-def _socket_path(topic: str, pid: int) -> Path:
-    return _wake_dir() / f"{topic}.{pid}.sock"
+_listeners = itertools.count(1)
+
+
+def _socket_path(topic: str) -> Path:
+    # One socket per listener: several threads of one process may listen to the same topic.
+    return _wake_dir() / f"{topic}.{os.getpid()}-{next(_listeners)}.sock"
 
 
 def ring(topic: str, text: str = "") -> None:
@@ -157,7 +162,7 @@ class Doorbell:
                 pubsub.subscribe(REDIS_PREFIX + self.topic)
                 self._pubsub = pubsub
             else:
-                path = _socket_path(self.topic, os.getpid())
+                path = _socket_path(self.topic)
                 path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
