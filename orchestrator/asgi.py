@@ -9,6 +9,8 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
 django_asgi_app = get_asgi_application()
 
+import gc  # noqa: E402
+
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from orchestrator.api.integration_list import IntegrationListShortcut  # noqa: E402
@@ -20,3 +22,7 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )
+
+# Everything imported so far lives as long as the process: move it out of the collector's reach, so
+# a full collection scans only what requests allocate (it paused the event loop for tens of ms).
+gc.freeze()
