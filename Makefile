@@ -33,7 +33,8 @@ help:
 	@echo "make run    set up the venv, migrate, create the admin user, start the supervisor"
 	@echo "make test   install system packages and dev deps, then run the test suite"
 	@echo "make test-fast  the quick loop: skip tests marked slow, few Hypothesis examples (dev profile)"
-	@echo "make bench  run every bench/*.py except _*.py (results go in docs/BENCHMARKS.md)"
+	@echo "make bench  run every bench/*.py except _*.py (results go in docs/BENCHMARKS.md);"
+	@echo "            REFERENCE=<GaaS checkout> measures the reference beside Steward"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make fmt    ruff format and ruff check --fix"
 
@@ -78,7 +79,11 @@ test-fast: deps-dev
 	@HYPOTHESIS_PROFILE=dev $(PY) -m pytest -m "not slow" -q $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
 
+# REFERENCE=<dir>: a checkout of the reference (GaaS 21a8992) with its venv in <dir>/.venv (or
+# REFERENCE_PYTHON); the benches that support it measure it in the same run (docs/BENCHMARKS.md).
+export REFERENCE REFERENCE_PYTHON
 bench: deps-dev
+	bash scripts/bench-deps.sh
 	@shopt -s nullglob; ran=0; \
 	for script in bench/[!_]*.py; do echo "== $$script"; $(PY) "$$script" || exit $$?; ran=1; done; \
 	[ $$ran -eq 1 ] || echo "no benchmarks in bench/ yet"

@@ -1,44 +1,55 @@
 """Server benchmark (docs/BENCHMARKS.md): idle memory of the supervisor tree, and GET /integrations.
 
-    .venv/bin/python bench/server.py [--requests 2000] [--concurrency 8] [--runs 3] [--no-write]
+    [REFERENCE=<GaaS checkout>] .venv/bin/python bench/server.py [--duration 10] [--concurrency 10]
+        [--runs 3] [--no-write]
 
-Starts the real ``manage.py supervisor`` (daphne + both Django-Q2 clusters) on a free port with a
-file SQLite database and one ``dummy`` integration (tests/chat/harness.py), lets it settle, sums
-RSS and PSS (from /proc/<pid>/smaps_rollup) over the supervisor and every descendant, then sends
-``--requests`` GET /integrations over ``--concurrency`` keep-alive connections from this process
-and reports requests/s and latency percentiles — medians over ``--runs`` fresh servers. Writes
-``## Server`` into docs/BENCHMARKS.md unless ``--no-write``.
+Starts the real ``manage.py supervisor`` on a free port with a file SQLite database and two
+``dummy`` integrations (tests/chat/harness.py), lets it settle, sums RSS and PSS (from
+/proc/<pid>/smaps_rollup) over the supervisor and every descendant, then loads GET /integrations
+with wrk (``--concurrency`` keep-alive connections) — medians over ``--runs`` fresh servers. With
+``REFERENCE`` the reference (bench/_reference.py) is measured the same way in the same run,
+alternating; without it its recorded figures are shown. Writes ``## Server`` into
+docs/BENCHMARKS.md unless ``--no-write``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Import from the repository root, never from bench/ (a script there could shadow a stdlib module).
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
-import httpx  # noqa: E402
-
-from bench._results import argument_parser, percentile, publish  # noqa: E402
-from tests.chat.harness import StewardServer, descendants, steward_server  # noqa: E402
+from bench._reference import RECORDED, REFERENCE_COMMIT, reference_dir, reference_server  # noqa: E402
+from bench._results import argument_parser, publish  # noqa: E402
+from tests.chat.harness import SEED_DUMMY, descendants, free_port, steward_server  # noqa: E402
 
 SECTION = "## Server"
 SETTLE_S = 10.0
+# Two integrations, as the reference is configured (bench/_reference.py).
+SEED_TWO = (
+    SEED_DUMMY
+    + """
+second, _ = Integration.objects.get_or_create(type="dummy", name="two")
+PlatformConfig.objects.get_or_create(integration=second, name="items", defaults={"options": {"count": 3}})
+"""
+)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argument_parser(__doc__)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=WRK_DURATION_S, help="seconds of wrk per run")
+    parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     return parser.parse_args()
 
@@ -58,83 +69,129 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def tree_memory(server: StewardServer) -> tuple[float, float, int]:
-    assert server.process is not None
-    pids = [server.process.pid, *descendants(server.process.pid)]
+WRK_DURATION_S = 10
+WRK_WARMUP_S = 3
+
+
+def wrk(url: str, connections: int, duration_s: int) -> dict[str, float]:
+    """``wrk --latency`` against *url*: requests/s, p50 and p99 in ms (the same tool for both peers)."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: run `bash scripts/bench-deps.sh` (as root) or `make bench`")
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration_s}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{url} answered errors under load:\n{out}")
+    found = {m.group(1): m.group(2) for m in re.finditer(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE)}
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.MULTILINE)
+    if rate is None or set(found) != {"50", "99"}:
+        raise RuntimeError(f"could not read wrk's output:\n{out}")
+    return {"rate": float(rate.group(1)), "p50": _ms(found["50"]), "p99": _ms(found["99"])}
+
+
+def _ms(text: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    raise ValueError(text)
+
+
+def measure(pids: list[int], url: str, args: argparse.Namespace) -> dict[str, float]:
     totals = [memory_kib(pid) for pid in pids]
-    return sum(r for r, _ in totals) / 1024, sum(p for _, p in totals) / 1024, len(pids)
-
-
-def load(url: str, requests: int, concurrency: int) -> tuple[float, list[float]]:
-    """Send *requests* GETs over *concurrency* connections; (requests/s, latencies in s)."""
-    share = [requests // concurrency + (1 if n < requests % concurrency else 0) for n in range(concurrency)]
-
-    def worker(count: int) -> list[float]:
-        timings = []
-        with httpx.Client(base_url=url, timeout=10) as client:
-            for _ in range(count):
-                started = time.perf_counter()
-                response = client.get("/integrations")
-                timings.append(time.perf_counter() - started)
-                response.raise_for_status()
-        return timings
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = [t for part in pool.map(worker, share) for t in part]
-    return len(latencies) / (time.perf_counter() - started), latencies
-
-
-def one_run(args: argparse.Namespace) -> dict[str, Any]:
-    with steward_server() as server:
-        time.sleep(SETTLE_S)  # workers forked and polling, nothing loaded lazily yet
-        rss, pss, processes = tree_memory(server)
-        load(server.url, min(200, args.requests), args.concurrency)  # warm-up
-        rate, latencies = load(server.url, args.requests, args.concurrency)
-    return {
-        "rss": rss,
-        "pss": pss,
-        "processes": processes,
-        "rate": rate,
-        "p50": percentile(latencies, 0.50) * 1000,
-        "p99": percentile(latencies, 0.99) * 1000,
+    figures = {
+        "rss": sum(r for r, _ in totals) / 1024,
+        "pss": sum(p for _, p in totals) / 1024,
+        "processes": float(len(pids)),
+        "load": os.getloadavg()[0],
     }
+    wrk(url, args.concurrency, WRK_WARMUP_S)
+    return figures | wrk(url, args.concurrency, args.duration)
 
 
-def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> str:
-    med = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
-    when = datetime.now(UTC).date().isoformat()
-    return "\n".join(
-        [
-            SECTION,
-            "",
-            f"`bench/server.py`, {when}, {platform.machine()}, Python {platform.python_version()}, SQLite; "
-            f"the real supervisor (daphne + both clusters, {int(med['processes'])} processes), one dummy "
-            f"integration. Median of {len(runs)} fresh servers.",
-            "",
-            "| measurement | value |",
-            "|---|---|",
-            f"| idle memory of the supervisor tree, RSS | {med['rss']:.0f} MiB |",
-            f"| idle memory of the supervisor tree, PSS | {med['pss']:.0f} MiB |",
-            f"| GET /integrations, {args.concurrency} connections | {med['rate']:.0f} requests/s |",
-            f"| GET /integrations latency p50 / p99 | {med['p50']:.1f} ms / {med['p99']:.1f} ms |",
-            "",
-            "The embedded model is not in these figures: it loads lazily in the worker that first "
-            "classifies (SmolLM2-135M adds roughly its GGUF size, ~100 MiB, to that worker).",
-            "",
-            "```sh",
-            f".venv/bin/python bench/server.py --requests {args.requests} --concurrency {args.concurrency} "
-            f"--runs {args.runs}",
-            "```",
-            "",
-        ]
+def steward_run(args: argparse.Namespace) -> dict[str, float]:
+    with steward_server(seed=SEED_TWO) as server:
+        time.sleep(SETTLE_S)  # workers forked and idle, nothing loaded lazily yet
+        assert server.process is not None
+        pids = [server.process.pid, *descendants(server.process.pid)]
+        return measure(pids, f"{server.url}/integrations", args)
+
+
+def reference_run(checkout: Path, args: argparse.Namespace) -> dict[str, float]:
+    port = free_port()
+    with reference_server(checkout, port) as process:
+        time.sleep(SETTLE_S)
+        pids = [process.pid, *descendants(process.pid)]
+        return measure(pids, f"http://127.0.0.1:{port}/integrations", args)
+
+
+ROWS = (
+    ("idle memory of the whole tree, PSS", "pss", "{:.0f} MiB"),
+    ("idle memory of the whole tree, RSS", "rss", "{:.0f} MiB"),
+    ("processes", "processes", "{:.0f}"),
+    ("GET /integrations, requests/s (wrk)", "rate", "{:.0f}"),
+    ("GET /integrations, p50", "p50", "{:.2f} ms"),
+    ("GET /integrations, p99", "p99", "{:.2f} ms"),
+    ("load average (1 min) at the start", "load", "{:.2f}"),
+)
+RECORDED_KEYS = {
+    "pss": "pss_mib",
+    "rss": "rss_mib",
+    "processes": "processes",
+    "rate": "rate",
+    "p50": "p50_ms",
+    "p99": "p99_ms",
+}
+
+
+def report(args: argparse.Namespace, ours: list[dict[str, float]], theirs: list[dict[str, float]]) -> str:
+    med = {key: statistics.median(run[key] for run in ours) for key in ours[0]}
+    ref = {key: statistics.median(run[key] for run in theirs) for key in theirs[0]} if theirs else {}
+    source = (
+        f"measured in the same run, alternating (REFERENCE={reference_dir()})"
+        if theirs
+        else "recorded earlier on this machine (quiet), not measured now: pass REFERENCE=<dir> to measure"
     )
+    lines = [
+        SECTION,
+        "",
+        f"`bench/server.py`, {datetime.now(UTC).isoformat(timespec='minutes')}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite; the real supervisor, two "
+        f"integrations, wrk -t2 -c{args.concurrency} -d{args.duration}s. Median of {len(ours)} fresh "
+        f"servers. Reference (GaaS {REFERENCE_COMMIT}): {source}.",
+        "",
+        "| figure | Steward | reference | Steward / reference |",
+        "|---|---|---|---|",
+    ]
+    for label, key, fmt in ROWS:
+        theirs_value = ref.get(key, RECORDED.get(RECORDED_KEYS.get(key, ""), float("nan")))
+        ours_value = med[key]
+        ratio = f"{ours_value / theirs_value:.2f}×" if theirs_value == theirs_value and theirs_value else "–"
+        shown = fmt.format(theirs_value) if theirs_value == theirs_value else "–"
+        lines.append(f"| {label} | {fmt.format(ours_value)} | {shown} | {ratio} |")
+    lines += [
+        "",
+        "```sh",
+        f"make bench REFERENCE=<GaaS checkout>   # or: .venv/bin/python bench/server.py --runs {args.runs} "
+        f"--concurrency {args.concurrency} --duration {args.duration}",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:
     args = parse_args()
-    runs = [one_run(args) for _ in range(args.runs)]
-    section = report(args, runs)
+    checkout = reference_dir()
+    ours: list[dict[str, float]] = []
+    theirs: list[dict[str, float]] = []
+    for _ in range(args.runs):  # alternating, so both see the same machine
+        ours.append(steward_run(args))
+        if checkout is not None:
+            theirs.append(reference_run(checkout, args))
+    section = report(args, ours, theirs)
     publish(SECTION, section, write=not args.no_write)
 
 

@@ -48,6 +48,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ChatError as exc:
             await self.refuse(ws_access.CLOSE_NOT_FOUND, error_frame(exc.status, exc.detail))
             return
+        push.web_doorbell_start()
         if self.channel_layer is not None:
             await self.channel_layer.group_add(push.group_name(self.conversation_id), self.channel_name)
             self.joined = True
@@ -88,11 +89,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
     async def _pump(self) -> None:
-        interval = push.poll_interval_s()
         assert self.stream is not None
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.woken.wait(), timeout=interval)
+            try:
+                await asyncio.wait_for(self.woken.wait(), timeout=push.poll_interval_s())
+            except TimeoutError:
+                push.web_doorbell_heal()  # a removed socket file: bind again, poll meanwhile
             self.woken.clear()
             try:
                 frames = await database_sync_to_async(stream_collect)(self.stream)

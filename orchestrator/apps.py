@@ -16,3 +16,6 @@ class OrchestratorConfig(AppConfig):
     def ready(self) -> None:
         # Every app's models are loaded before any ready(), so other apps' modules import safely here.
         autodiscover_modules(*DISCOVERED_MODULES)
+        from orchestrator.api.integration_list import integration_list_signals_connect
+
+        integration_list_signals_connect()

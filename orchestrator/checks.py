@@ -140,3 +140,21 @@ def check_integrations() -> list[CheckResult]:
                     )
                 )
     return results
+
+
+@doctor_check("wake-ups")
+def check_wakeups() -> CheckResult:
+    """Chat turns and runs start at a ring; without one they wait for the poll (docs/ARCHITECTURE.md)."""
+    from orchestrator.doorbell import FALLBACK_POLL_S, doorbell_probe
+
+    ok, found = doorbell_probe()
+    if ok:
+        return CheckResult("wake-ups", True, found)
+    return CheckResult(
+        "wake-ups",
+        False,
+        f"wake-ups unavailable ({found}): workers and chat poll every {FALLBACK_POLL_S}s instead; "
+        "check that the database directory is writable (Unix sockets in wake/ beside it) or that "
+        "REDIS_URL answers",
+        warning=True,
+    )

@@ -93,3 +93,11 @@ def _fresh_dummy_effects() -> None:
     from django.conf import settings
 
     shutil.rmtree(Path(settings.DATA_DIR) / "dummy", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_integration_list() -> None:
+    """A rolled-back test sends no signal: no test may see the list another one rendered."""
+    from orchestrator.api.integration_list import integration_list_forget
+
+    integration_list_forget()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from integrations import registry
 from orchestrator.api.errors import responses
+from orchestrator.api.integration_list import integration_list_body
 from orchestrator.models import Integration
 from orchestrator.running.triggers import TriggerError, integration_trigger
 from orchestrator.security.permissions import api_permission
@@ -46,8 +47,17 @@ def _integration_out(integration: Integration) -> IntegrationOut:
     "/integrations", response=responses(list[IntegrationOut]), exclude_none=True, summary="List integrations"
 )
 @api_permission("view_activity")
-def integration_list(request: HttpRequest) -> list[IntegrationOut]:
-    return [_integration_out(i) for i in Integration.objects.prefetch_related("platforms")]
+def integration_list(request: HttpRequest) -> HttpResponse:
+    # Cached until an integration or platform changes (orchestrator/api/integration_list.py): the
+    # list is polled far more often than it is edited.
+    return HttpResponse(integration_list_body(_integration_rows), content_type="application/json")
+
+
+def _integration_rows() -> list[dict[str, object]]:
+    return [
+        _integration_out(i).model_dump(exclude_none=True)
+        for i in Integration.objects.prefetch_related("platforms")
+    ]
 
 
 def _trigger(integration_id: str, platform: str | None) -> RunOut:

@@ -27,11 +27,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from orchestrator.doorbell import Doorbell, ring_on_commit
 from orchestrator.llm.errors import LLMBusy
 from orchestrator.models import LLMLease, LLMProfile
 
 SLOT_WAIT_S = 5.0
-POLL_S = 0.1
+POLL_S = 0.1  # waiters without a working doorbell (orchestrator/doorbell.py)
+WOKEN_SAFETY_POLL_S = 1.0  # waiters with one: a release rings them; this only covers lost rings
 WAITER_TTL_S = 10.0
 INTERACTIVE_PRIORITY = 2  # this priority and better may use one slot beyond max_concurrency
 BUSY_RETRY_S = (5.0, 15.0)
@@ -109,6 +111,7 @@ def acquire(profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float 
     limit = slot_limit(profile, priority)
     give_up = time.monotonic() + wait_s
     refresh_at = time.monotonic() + WAITER_TTL_S / 3
+    bell: Doorbell | None = None
     try:
         while not _try_claim(profile, me, limit=limit, hold_s=hold_s):
             if time.monotonic() >= give_up:
@@ -123,15 +126,31 @@ def acquire(profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float 
                     expires_at=timezone.now() + timedelta(seconds=WAITER_TTL_S)
                 )
                 refresh_at = time.monotonic() + WAITER_TTL_S / 3
-            time.sleep(POLL_S * random.uniform(0.5, 1.5))  # noqa: S311 - jitter
+            if bell is None:  # opened only by a waiter; a release rings it (try again at once)
+                bell = Doorbell(_wake_topic(profile.pk))
+                continue  # a slot freed while the bell was opening rang nobody: look once more
+            if bell.working:
+                bell.wait(min(WOKEN_SAFETY_POLL_S, max(0.0, give_up - time.monotonic())))
+            else:
+                time.sleep(POLL_S * random.uniform(0.5, 1.5))  # noqa: S311 - jitter
     except BaseException:
         LLMLease.objects.filter(pk=me.pk).delete()
         raise
+    finally:
+        if bell is not None:
+            bell.close()
     return me.token
 
 
+def _wake_topic(profile_pk: int) -> str:
+    return f"llm.{profile_pk}"
+
+
 def release(token: str) -> None:
+    profile_pk = LLMLease.objects.filter(token=token).values_list("profile_id", flat=True).first()
     LLMLease.objects.filter(token=token).delete()
+    if profile_pk is not None:
+        ring_on_commit(_wake_topic(profile_pk))  # a waiter takes the slot now, not at its next poll
 
 
 @contextmanager

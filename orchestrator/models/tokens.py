@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 TOKEN_PREFIX = "stw_"  # noqa: S105 - a prefix, not a secret
+LAST_USED_GRAIN = timedelta(minutes=1)
 
 
 def hash_token(raw: str) -> str:
@@ -66,6 +68,10 @@ class ApiToken(models.Model):
     @classmethod
     def authenticate(cls, raw: str) -> ApiToken | None:
         token = cls.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True).first()
-        if token is not None:
-            cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        # "Last used" to the minute: a write on every request would take SQLite's write lock on
+        # each GET and queue behind the workers.
+        if token is not None and (token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRAIN):
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
         return token

@@ -25,8 +25,9 @@ from django_q.brokers import Broker
 from django_q.conf import Conf
 from django_q.signing import SignedPackage
 
+from orchestrator import doorbell
 from orchestrator.queue import maintenance
-from orchestrator.queue.claim import INTERACTIVE_CLUSTER, claim_next, priorities_for
+from orchestrator.queue.claim import INTERACTIVE_CLUSTER, INTERACTIVE_PRIORITIES, claim_next, priorities_for
 from orchestrator.queue.execution import task_timeout_s
 from orchestrator.queue.handlers import UnknownTaskType, resolve
 
@@ -36,12 +37,24 @@ EXECUTE_FUNC = "orchestrator.queue.execution.execute"
 HEARTBEAT_EVERY_S = 5.0
 MAINTENANCE_EVERY_S = 60.0
 DB_RETRY_PAUSE_S = 1.0
+STOP_CHECK_S = 0.5  # the longest one dequeue() waits for a ring: Django-Q2 stops between calls
+
+
+def wake_topic(cluster: str) -> str:
+    """The doorbell topic the pusher of *cluster* listens on."""
+    return f"queue.{cluster}"
+
+
+def cluster_for(priority: int) -> str:
+    return INTERACTIVE_CLUSTER if priority in INTERACTIVE_PRIORITIES else "default"
 
 
 class TaskTableBroker(Broker):
     # Class-level defaults: Django-Q2 pickles brokers without these when it does not fork.
     _last_beat = 0.0
     _last_maintenance = 0.0
+    _bell: doorbell.Doorbell | None = None
+    _next_claim_at = 0.0
 
     # --- producer side: only the scheduler uses it -----------------------------------------------
     def enqueue(self, task: str) -> str:
@@ -59,6 +72,8 @@ class TaskTableBroker(Broker):
     def dequeue(self) -> list[tuple[str, Any]] | None:
         try:
             self._side_duties()
+            if not self._claim_due():
+                return None  # back to the pusher, which checks its stop event, then here again
             task = claim_next(self.list_key, lease=timedelta(seconds=Conf.RETRY))
         except DatabaseError:
             # A dropped PostgreSQL connection or a long SQLite lock: reconnect on the next poll
@@ -68,8 +83,12 @@ class TaskTableBroker(Broker):
             time.sleep(DB_RETRY_PAUSE_S)
             return None
         if task is None:
-            time.sleep(Conf.POLL)
+            if self._bell is not None and self._bell.working:
+                self._next_claim_at = time.monotonic() + doorbell.safety_poll_s()
+            else:
+                time.sleep(Conf.POLL)
             return None
+        self._next_claim_at = 0.0  # one claimed: there may be more, look again at once
         try:
             timeout = task_timeout_s(resolve(task.type))
         except UnknownTaskType:
@@ -85,6 +104,26 @@ class TaskTableBroker(Broker):
             "started": timezone.now(),
         }
         return [(task.uid, SignedPackage.dumps(package))]
+
+    def _claim_due(self) -> bool:
+        """Whether to claim now: rung by enqueue (``queue.<cluster>``), or the safety poll is due.
+
+        Waits at most :data:`STOP_CHECK_S` for a ring, so the pusher still sees its stop event at
+        once. The doorbell opens lazily, in the pusher process that claims. Without a working one:
+        claim on every call and sleep Django-Q2's short poll when empty, as before.
+        """
+        if self._bell is None:
+            self._bell = doorbell.Doorbell(wake_topic(self.list_key))
+        bell = self._bell
+        if not bell.working:
+            bell.heal()
+            return True
+        now = time.monotonic()
+        if now >= self._next_claim_at:
+            return True
+        if bell.wait(min(STOP_CHECK_S, self._next_claim_at - now)):
+            return True
+        return time.monotonic() >= self._next_claim_at
 
     def _side_duties(self) -> None:
         now = time.monotonic()

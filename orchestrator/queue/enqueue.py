@@ -84,8 +84,18 @@ def enqueue(
     for _ in range(DEDUP_RACE_RETRIES):
         task = _enqueue_once(fields, policy)
         if task is not None:
+            _wake_claimer(task)
             return task
     raise RuntimeError(f"could not enqueue {task_type}: its identical pending twin kept changing state")
+
+
+def _wake_claimer(task: Task) -> None:
+    """Ring the pusher of the task's cluster once it is committed, unless it may not start yet."""
+    from orchestrator.doorbell import ring_on_commit
+    from orchestrator.queue.broker import cluster_for, wake_topic
+
+    if task.not_before is None or task.not_before <= timezone.now():
+        ring_on_commit(wake_topic(cluster_for(task.priority)))
 
 
 def _enqueue_once(fields: dict[str, Any], policy: Policy) -> Task | None:

@@ -137,6 +137,11 @@ def _finish(task: Task, *, result: Any = None, error: str = "", trace: str = "")
         finished_at=timezone.now(),
         lease_expires_at=None,
     )
+    conversation_id = task.payload.get("conversation_id") if isinstance(task.payload, dict) else None
+    if conversation_id:  # a chat task: its websockets show done/failed now, not at the next poll
+        from chat.push import wake_now
+
+        wake_now(str(conversation_id))
 
 
 def _settle_run(task: Task) -> None:

@@ -76,7 +76,12 @@ def assert_pushed(results: list[dict[str, Any]], texts: list[str]) -> None:
     assert [r["content"] for r in results] == [f"echo: {t}" for t in texts]
     for result in results:
         assert result["statuses"][-1] == "done"
-        assert "pending" in result["statuses"] or "running" in result["statuses"]
+        # Statuses arrive in order; with an instant model and a woken worker a turn may be done
+        # before the socket first reads it, so the earlier ones may be skipped.
+        order = ["pending", "running", "done"]
+        assert [order.index(s) for s in result["statuses"]] == sorted(
+            order.index(s) for s in result["statuses"]
+        )
     # The first turn may find the worker still starting; later ones show the push path itself.
     for result in results[1:]:
         assert result["push_s"] < PUSH_BUDGET_S, results

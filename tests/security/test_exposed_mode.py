@@ -96,3 +96,14 @@ def test_admin_needs_a_staff_login(remote_client):
 
 def test_api_docs_need_auth(remote_client):
     assert remote_client.get("/api/openapi.json").status_code == 401
+
+
+def test_a_token_used_again_within_a_minute_writes_nothing(db: None) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, raw = ApiToken.issue("again")
+    ApiToken.authenticate(raw)
+    with CaptureQueriesContext(connection) as queries:
+        assert ApiToken.authenticate(raw) is not None
+    assert not [q for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
