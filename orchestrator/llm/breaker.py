@@ -77,7 +77,12 @@ class BreakerState:
 
 
 def breaker_state(profile: LLMProfile) -> BreakerState:
-    """The breaker of *profile*, from its latest accounted calls."""
+    """The breaker of *profile*, from its latest accounted calls.
+
+    A profile that is not stored (``eval_classifier --model``, a doctor probe) has no call history
+    and so a closed breaker."""
+    if profile.pk is None:
+        return BreakerState(profile.name, 0, None, "")
     recent = list(
         LLMCall.objects.filter(profile=profile)
         .exclude(outcome__in=IGNORED_OUTCOMES)
