@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_q.conf import Conf
@@ -18,6 +18,7 @@ from django_q.exceptions import TimeoutException
 
 from orchestrator.models import Task
 from orchestrator.queue.handlers import HandlerSpec, UnknownTaskType, resolve
+from orchestrator.queue.lease import LeaseKeeper, renew_running, take_over
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +40,9 @@ def task_timeout_s(spec: HandlerSpec) -> int:
     return min(spec.max_runtime_s, int(Conf.TIMEOUT)) if Conf.TIMEOUT else spec.max_runtime_s
 
 
-def running_lease(spec: HandlerSpec) -> timedelta:
-    """How long a running task stays ours before another worker may assume ours died.
-
-    Longer than the timeout plus the guard's kill delay, and never longer than the cluster's
-    ``retry``, which tests shorten to see a killed worker's task come back quickly.
-    """
-    return timedelta(seconds=min(task_timeout_s(spec) + LEASE_GRACE_S, int(Conf.RETRY)))
+def renewal_budget_s(spec: HandlerSpec) -> float:
+    """How long the lease of a running task is renewed: its timeout plus the guard's kill delay."""
+    return float(task_timeout_s(spec) + LEASE_GRACE_S)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -76,9 +73,17 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
     except UnknownTaskType as exc:
         _finish(task, error=f"{exc}. Is the plugin that provides it in STEWARD_PLUGINS?")
         return
-    # Refresh the lease: the claim's lease also covered time waiting in the worker's local queue.
-    started = timezone.now()
-    _ours(task).update(started_at=started, lease_expires_at=started + running_lease(spec))
+    # Take the task over from the pusher and keep its short lease alive while the handler runs:
+    # if this process dies, another worker claims the task one lease later (orchestrator/queue/lease.py).
+    budget_s = renewal_budget_s(spec)
+    if not take_over(task.pk, claimed_attempt, runtime_s=budget_s):
+        logger.warning("task %s was claimed again before it started; skipping", task_pk)
+        return
+    keeper = None
+    if not connection.in_atomic_block:
+        keeper = LeaseKeeper(
+            f"lease-{task.type}#{task.pk}", lambda: renew_running(task.pk, claimed_attempt), until_s=budget_s
+        ).start()
     try:
         result = spec.func(task)
     except TimeoutException:
@@ -90,6 +95,8 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
     else:
         _finish(task, result=result)
     finally:
+        if keeper is not None:
+            keeper.stop()
         _settle_run(task)
 
 
