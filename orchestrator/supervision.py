@@ -83,12 +83,15 @@ def check_bind(host: str, port: int) -> None:
             raise SupervisorError(f"Cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def child_specs(host: str, port: int) -> list[ChildSpec]:
-    """daphne (HTTP + websockets) and the two Django-Q2 clusters, told where daphne listens."""
+def child_specs(host: str, port: int, role: str = "all") -> list[ChildSpec]:
+    """daphne (HTTP + websockets) and the two Django-Q2 clusters, told where daphne listens.
+
+    ``--role web`` runs only daphne, ``--role workers`` only the clusters (docs/DEPLOY.md).
+    """
     python = sys.executable
     manage = str(Path(settings.BASE_DIR) / "manage.py")
     common = {"STEWARD_BIND_HOST": host, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
-    return [
+    specs = [
         ChildSpec(
             "web",
             (python, "-m", "daphne", "-b", host, "-p", str(port), "orchestrator.asgi:application"),
@@ -99,6 +102,11 @@ def child_specs(host: str, port: int) -> list[ChildSpec]:
             "worker-interactive", (python, manage, "qcluster"), {**common, "Q_CLUSTER_NAME": "interactive"}
         ),
     ]
+    if role == "web":
+        return specs[:1]
+    if role == "workers":
+        return specs[1:]
+    return specs
 
 
 def public_url(host: str, port: int) -> str:
@@ -107,16 +115,20 @@ def public_url(host: str, port: int) -> str:
 
 
 # --- start-up work ------------------------------------------------------------------------------------
-def prepare_database(run_at_start: Iterable[str], announce: Announce) -> None:
-    """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration."""
+def prepare_database(run_at_start: Iterable[str], announce: Announce, *, migrate: bool = True) -> None:
+    """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration.
+
+    A ``workers`` machine passes ``migrate=False``: the schema is the web machine's to change.
+    """
     from django.core.management import call_command
     from django.db import connections
 
     from orchestrator.running.schedules import schedules_sync_all
     from orchestrator.running.triggers import TriggerError, integration_trigger
 
-    call_command("migrate", interactive=False, verbosity=0)
-    schedules_sync_all()
+    if migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+        schedules_sync_all()
     for integration_id in run_at_start:
         try:
             tasks = integration_trigger(integration_id)
@@ -273,7 +285,7 @@ class Supervisor:
         specs: list[ChildSpec],
         *,
         url: str,
-        probe: tuple[str, int],
+        probe: tuple[str, int] | None,
         announce: Announce,
         watcher: CodeWatcher | None = None,
         grace_s: float = SHUTDOWN_GRACE_S,
@@ -314,7 +326,10 @@ class Supervisor:
             now = time.monotonic()
             for child in self.children:
                 self._tend(child, now)
-            if not self._announced and _accepts_connections(*self.probe):
+            if not self._announced and self.probe is None:
+                self._announced = True  # --role workers: nothing listens
+                self.announce("Steward workers are running  (Ctrl-C to stop)")
+            elif not self._announced and self.probe is not None and _accepts_connections(*self.probe):
                 self._announced = True
                 self.announce(f"Steward is running at {self.url}  (Ctrl-C to stop)")
             if self.watcher is not None and now >= next_code_check:
@@ -364,14 +379,28 @@ def probe_address(host: str, port: int) -> tuple[str, int]:
     return (host.strip("[]"), port)
 
 
-def supervise(*, host: str, port: int, dev: bool, run_at_start: Iterable[str], announce: Announce) -> int:
-    """What ``manage.py supervisor`` does: check, prepare the database, run the children."""
-    check_bind(host, port)
-    prepare_database(run_at_start, announce)
+def supervise(
+    *, host: str, port: int, dev: bool, run_at_start: Iterable[str], announce: Announce, role: str = "all"
+) -> int:
+    """What ``manage.py supervisor`` does: check, prepare the database, run the children.
+
+    Every check (bind, database, Redis, schema version: orchestrator/topology.py) passes before
+    the first child starts, so a machine is never half-started.
+    """
+    from orchestrator.topology import MIGRATING_ROLES, TopologyError, topology_check
+
+    serves_web = role != "workers"
+    if serves_web:
+        check_bind(host, port)
+    try:
+        topology_check(role)
+    except TopologyError as exc:
+        raise SupervisorError(str(exc)) from None
+    prepare_database(run_at_start, announce, migrate=role in MIGRATING_ROLES)
     supervisor = Supervisor(
-        child_specs(host, port),
+        child_specs(host, port, role),
         url=public_url(host, port),
-        probe=probe_address(host, port),
+        probe=probe_address(host, port) if serves_web else None,
         announce=announce,
         watcher=CodeWatcher(project_code_roots()) if dev else None,
     )

@@ -1,4 +1,5 @@
-"""``manage.py supervisor``: the web server and both worker clusters in one terminal (see docs/DEPLOY.md)."""
+"""``manage.py supervisor [--role all|web|workers]``: the web server and/or both worker clusters in one
+terminal (see docs/DEPLOY.md)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orchestrator.supervision import DEFAULT_PORT, SupervisorError, bind_host, supervise
+from orchestrator.topology import ROLES
 
 
 class Command(BaseCommand):
@@ -22,6 +24,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--host", help="Bind this address instead of 127.0.0.1")
         parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"Port (default {DEFAULT_PORT})")
+        parser.add_argument(
+            "--role",
+            choices=ROLES,
+            default="all",
+            help="all: web and workers (default); web: only the web server (migrates at start); "
+            "workers: only the worker clusters, for more machines on one PostgreSQL (docs/DEPLOY.md)",
+        )
         parser.add_argument(
             "--run-at-start",
             nargs="+",
@@ -40,6 +49,7 @@ class Command(BaseCommand):
                 dev=options["dev"],
                 run_at_start=options["run_at_start"],
                 announce=self.stdout.write,
+                role=options["role"],
             )
         except SupervisorError as exc:
             raise CommandError(str(exc)) from exc
