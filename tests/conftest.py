@@ -27,6 +27,28 @@ POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
 
 
+def scale_run() -> bool:
+    """True under ``make test-scale``: the suite's own database is PostgreSQL (tests/settings.py)."""
+    return bool(os.environ.get("STEWARD_TEST_DATABASE_URL"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not scale_run():
+        return
+    skip = pytest.mark.skip(reason="about SQLite itself (marked sqlite_only); this run is on PostgreSQL")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    redis_url = os.environ.get("STEWARD_TEST_REDIS_URL")
+    if redis_url:  # the cache (login throttling) starts empty, as locmem does
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+
+
 def services_required() -> bool:
     return os.environ.get("STEWARD_REQUIRE_SERVICES") == "1"
 

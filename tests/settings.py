@@ -2,6 +2,11 @@
 
 The environment is set before orchestrator.settings reads it; subprocesses started by tests
 (supervisor, qcluster) inherit it.
+
+The suite runs on SQLite unless ``STEWARD_TEST_DATABASE_URL`` names a PostgreSQL server (``make
+test-scale``): pytest-django then creates its test database there (``test_<name>``), and
+``STEWARD_TEST_REDIS_URL`` puts the channel layer and the cache on Redis. A stray ``DATABASE_URL``
+or ``REDIS_URL`` in the developer's shell never reaches the suite.
 """
 
 from __future__ import annotations
@@ -12,8 +17,12 @@ import tempfile
 os.environ.setdefault("STEWARD_DATA_DIR", tempfile.mkdtemp(prefix="steward-test-"))
 os.environ.setdefault("STEWARD_PLUGINS", "tests.plugins.dummy")
 os.environ.setdefault("STEWARD_TIME_ZONE", "UTC")
-os.environ.pop("DATABASE_URL", None)  # PostgreSQL tests opt in explicitly, in subprocesses
-os.environ.pop("REDIS_URL", None)
+for _variable in ("DATABASE_URL", "REDIS_URL"):
+    _opted_in = os.environ.get(f"STEWARD_TEST_{_variable}")
+    if _opted_in:
+        os.environ[_variable] = _opted_in
+    else:
+        os.environ.pop(_variable, None)  # other PostgreSQL tests opt in explicitly, in subprocesses
 
 from orchestrator.data_dir import data_dir_prepare
 

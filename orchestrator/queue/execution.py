@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_q.conf import Conf
@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 LEASE_GRACE_S = 15  # Django-Q2's guard kills an overdue worker ~4 s after its timeout
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    # A dropped database connection (PostgreSQL restarted, pg_terminate_backend, a failover).
+    OperationalError,
+    InterfaceError,
     ConnectionError,
     TimeoutError,
     socket.timeout,
@@ -91,6 +94,8 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
         _handle_failure(task, TaskTimedOut(f"timed out after {task_timeout_s(spec)} s"))
         raise
     except Exception as exc:
+        if isinstance(exc, DatabaseError) and not connection.in_atomic_block:
+            connection.close()  # a dropped connection: record the outcome on a fresh one
         _handle_failure(task, exc)
     else:
         _finish(task, result=result)
