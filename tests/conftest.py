@@ -41,6 +41,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ``make test-scale``: Channels' ``database_sync_to_async`` closes "old" connections,
+    and on PostgreSQL that closes the connection holding the test's transaction (SQLite's
+    in-memory test database ignores the close). Real servers are unaffected: there is no test
+    transaction there."""
+    if scale_run():
+        import channels.db
+
+        monkeypatch.setattr(channels.db, "close_old_connections", lambda **kwargs: None)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     redis_url = os.environ.get("STEWARD_TEST_REDIS_URL")
     if redis_url:  # the cache (login throttling) starts empty, as locmem does

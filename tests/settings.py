@@ -17,12 +17,8 @@ import tempfile
 os.environ.setdefault("STEWARD_DATA_DIR", tempfile.mkdtemp(prefix="steward-test-"))
 os.environ.setdefault("STEWARD_PLUGINS", "tests.plugins.dummy")
 os.environ.setdefault("STEWARD_TIME_ZONE", "UTC")
-for _variable in ("DATABASE_URL", "REDIS_URL"):
-    _opted_in = os.environ.get(f"STEWARD_TEST_{_variable}")
-    if _opted_in:
-        os.environ[_variable] = _opted_in
-    else:
-        os.environ.pop(_variable, None)  # other PostgreSQL tests opt in explicitly, in subprocesses
+os.environ.pop("DATABASE_URL", None)  # PostgreSQL tests opt in explicitly, in subprocesses
+os.environ.pop("REDIS_URL", None)
 
 from orchestrator.data_dir import data_dir_prepare
 
@@ -31,3 +27,24 @@ data_dir_prepare()  # a test run is a command that needs the data dir and its ke
 from orchestrator.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users in tests
+
+# `make test-scale`: this process's database and Redis only — subprocesses started by tests keep
+# choosing theirs explicitly (tests/queue/databases.py), as in the default run.
+_TEST_DATABASE_URL = os.environ.get("STEWARD_TEST_DATABASE_URL")
+if _TEST_DATABASE_URL:
+    import dj_database_url
+
+    DATABASE_URL = _TEST_DATABASE_URL
+    DATABASES = {"default": dj_database_url.parse(_TEST_DATABASE_URL)}
+_TEST_REDIS_URL = os.environ.get("STEWARD_TEST_REDIS_URL")
+if _TEST_REDIS_URL:
+    REDIS_URL = _TEST_REDIS_URL
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [_TEST_REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _TEST_REDIS_URL}
+    }

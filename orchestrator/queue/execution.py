@@ -6,8 +6,9 @@ import logging
 import random
 import socket
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -21,6 +22,7 @@ from orchestrator.queue.handlers import HandlerSpec, UnknownTaskType, resolve
 from orchestrator.queue.lease import LeaseKeeper, renew_running, take_over
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEASE_GRACE_S = 15  # Django-Q2's guard kills an overdue worker ~4 s after its timeout
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -67,7 +69,7 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
     Django-Q2's worker refreshes stale database connections before calling this; the inline
     runner and tests call it directly, possibly inside a transaction.
     """
-    task = Task.objects.filter(pk=task_pk).first()
+    task = _reconnecting(lambda: Task.objects.filter(pk=task_pk).first())
     if task is None or task.status != Task.Status.RUNNING or task.attempts != claimed_attempt:
         logger.warning("task %s is no longer ours (claimed again or finished); skipping", task_pk)
         return
@@ -79,7 +81,7 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
     # Take the task over from the pusher and keep its short lease alive while the handler runs:
     # if this process dies, another worker claims the task one lease later (orchestrator/queue/lease.py).
     budget_s = renewal_budget_s(spec)
-    if not take_over(task.pk, claimed_attempt, runtime_s=budget_s):
+    if not _take_over(task.pk, claimed_attempt, runtime_s=budget_s):
         logger.warning("task %s was claimed again before it started; skipping", task_pk)
         return
     keeper = None
@@ -103,6 +105,23 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
         if keeper is not None:
             keeper.stop()
         _settle_run(task)
+
+
+def _reconnecting(query: Callable[[], T]) -> T:
+    """Run *query*; if the connection dropped while this worker was idle (PostgreSQL restarted,
+    ``pg_terminate_backend``), once more on a fresh one — else the pusher would keep renewing the
+    lease of a task no worker runs."""
+    try:
+        return query()
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return query()
+
+
+def _take_over(task_pk: int, attempt: int, *, runtime_s: float) -> bool:
+    return _reconnecting(lambda: take_over(task_pk, attempt, runtime_s=runtime_s))
 
 
 def _handle_failure(task: Task, exc: Exception) -> None:
@@ -152,9 +171,16 @@ def _finish(task: Task, *, result: Any = None, error: str = "", trace: str = "")
 
 
 def _settle_run(task: Task) -> None:
-    # Re-read: an entry task links itself to the run it creates while it executes.
-    run_id = Task.objects.filter(pk=task.pk).values_list("run_id", flat=True).first()
-    if run_id is not None:
-        from orchestrator.running.runs import run_settle
+    from orchestrator.running.runs import run_settle
 
-        run_settle(run_id)
+    for attempt in (1, 2):
+        try:
+            # Re-read: an entry task links itself to the run it creates while it executes.
+            run_id = Task.objects.filter(pk=task.pk).values_list("run_id", flat=True).first()
+            if run_id is not None:
+                run_settle(run_id)
+            return
+        except DatabaseError:
+            if attempt == 2 or connection.in_atomic_block:
+                raise  # the maintenance loop settles it later (settle_unfinished_runs)
+            connection.close()  # a dropped connection: once more on a fresh one

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 LEASE_S = 20.0  # a dead worker's task is claimable again at most this long after its last renewal
 RENEWALS_PER_LEASE = 4  # renew every quarter lease: three renewals may fail before the lease ends
-PUSHER_RENEW_LIMIT_S = 3600.0  # a claimed task that never reached a worker falls back after this
+PUSHER_GRACE_S = 15.0
 
 
 def worker_identity() -> str:
@@ -94,13 +94,20 @@ def renew_running(task_pk: int, attempt: int) -> int:
     )
 
 
+def pusher_renew_limit_s() -> float:
+    """How long a claimed task may wait in a cluster's local queue: a worker frees up within one
+    task timeout. A task still unclaimed by a worker after that (its worker died between receiving
+    and starting it) stops being renewed and falls back to the other workers."""
+    return float(Conf.TIMEOUT or 600) + PUSHER_GRACE_S
+
+
 def renew_claimed_by(identity: str) -> int:
     """Extend the leases of tasks *identity* claimed that no worker has taken over yet."""
     now = timezone.now()
     return Task.objects.filter(
         status=Task.Status.RUNNING,
         claimed_by=identity,
-        started_at__gte=now - timedelta(seconds=PUSHER_RENEW_LIMIT_S),
+        started_at__gte=now - timedelta(seconds=pusher_renew_limit_s()),
     ).update(lease_expires_at=now + lease_length())
 
 

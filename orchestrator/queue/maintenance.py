@@ -62,7 +62,25 @@ def prune_finished() -> int:
     return deleted
 
 
+def settle_unfinished_runs() -> int:
+    """Close runs whose tasks have all ended but that nobody settled (the settling write was lost
+    to a dropped database connection or a killed worker); returns how many were closed."""
+    from orchestrator.models import Run
+    from orchestrator.running.runs import run_settle
+
+    open_states = [Task.Status.PENDING, Task.Status.RUNNING]
+    unsettled = Run.objects.filter(finished_at__isnull=True).exclude(tasks__status__in=open_states)
+    settled = 0
+    for run_id in unsettled.values_list("pk", flat=True).distinct()[:PRUNE_BATCH]:
+        run = run_settle(run_id)
+        settled += run is not None and run.finished_at is not None
+    return settled
+
+
 def periodic() -> None:
+    settled = settle_unfinished_runs()
+    if settled:
+        logger.warning("queue maintenance: settled %d run(s) left open by a lost write", settled)
     aged = age_background_tasks(AGE_AFTER)
     pruned = prune_finished()
     if aged or pruned:

@@ -16,6 +16,7 @@ from orchestrator.models import WorkerHeartbeat
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.sqlite_only  # names the embedded database in its expected line
 def test_without_a_worker_the_worker_check_fails_and_doctor_exits_1():
     out = StringIO()
     with pytest.raises(CommandError) as failure:
