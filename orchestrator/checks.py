@@ -193,10 +193,10 @@ def check_topology() -> list[CheckResult]:
         hosts = sorted({f"{w.host} ({w.cluster})" for w in live_workers(settings.HEARTBEAT_FRESH_S)})
         holder = lease_holder(SCHEDULER)
     except DatabaseError as exc:
-        return [*results, CheckResult("topology:workers", False, f"cannot read heartbeats: {exc}")]
+        return [*results, CheckResult("topology:worker-machines", False, f"cannot read heartbeats: {exc}")]
     results.append(
         CheckResult(
-            "topology:workers",
+            "topology:worker-machines",
             bool(hosts),
             f"live: {', '.join(hosts)}" if hosts else "no worker machine has a fresh heartbeat",
             warning=not hosts,  # the worker check above already fails for this
