@@ -29,13 +29,15 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
 
 def scale_run() -> bool:
     """True under ``make test-scale``: the suite's own database is PostgreSQL (tests/settings.py)."""
-    return bool(os.environ.get("STEWARD_TEST_DATABASE_URL"))
+    from django.conf import settings
+
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not scale_run():
         return
-    skip = pytest.mark.skip(reason="about SQLite itself (marked sqlite_only); this run is on PostgreSQL")
+    skip = pytest.mark.skip(reason="about the embedded setup (marked sqlite_only); this run is on PostgreSQL + Redis")
     for item in items:
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
@@ -54,7 +56,9 @@ def _keep_the_test_transaction_connection(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    redis_url = os.environ.get("STEWARD_TEST_REDIS_URL")
+    from django.conf import settings
+
+    redis_url = settings.REDIS_URL
     if redis_url:  # the cache (login throttling) starts empty, as locmem does
         import redis
 

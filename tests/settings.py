@@ -30,13 +30,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast use
 
 # `make test-scale`: this process's database and Redis only — subprocesses started by tests keep
 # choosing theirs explicitly (tests/queue/databases.py), as in the default run.
-_TEST_DATABASE_URL = os.environ.get("STEWARD_TEST_DATABASE_URL")
+# Popped: a subprocess that loads these settings (manage.py commands in tests) stays on SQLite.
+_TEST_DATABASE_URL = os.environ.pop("STEWARD_TEST_DATABASE_URL", None)
 if _TEST_DATABASE_URL:
     import dj_database_url
 
     DATABASE_URL = _TEST_DATABASE_URL
     DATABASES = {"default": dj_database_url.parse(_TEST_DATABASE_URL)}
-_TEST_REDIS_URL = os.environ.get("STEWARD_TEST_REDIS_URL")
+_TEST_REDIS_URL = os.environ.pop("STEWARD_TEST_REDIS_URL", None)
 if _TEST_REDIS_URL:
     REDIS_URL = _TEST_REDIS_URL
     CHANNEL_LAYERS = {
