@@ -37,7 +37,9 @@ def scale_run() -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not scale_run():
         return
-    skip = pytest.mark.skip(reason="about the embedded setup (marked sqlite_only); this run is on PostgreSQL + Redis")
+    skip = pytest.mark.skip(
+        reason="about the embedded setup (marked sqlite_only); this run is on PostgreSQL + Redis"
+    )
     for item in items:
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
