@@ -27,12 +27,21 @@ hash_of = $(shell { cat $(1); echo "$(MODEL_PACKAGE)"; } | sha256sum | cut -c1-1
 RUN_STAMP := $(VENV)/.deps-run-$(call hash_of,requirements.txt)
 DEV_STAMP := $(VENV)/.deps-dev-$(call hash_of,requirements.txt requirements-dev.txt)
 
-.PHONY: help run test test-fast bench lint fmt deps deps-dev system-deps
+# `make test-scale`: the suite on PostgreSQL + Redis (its own database, created and dropped by
+# pytest-django as test_steward_scale). Without the browser tests, which drive the same server code
+# as the SQLite run and would double its time (docs/RELIABILITY.md).
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/steward_scale
+SCALE_REDIS_URL ?= redis://127.0.0.1:6379/9
+SCALE_MARKERS ?= not browser and not fault
+
+.PHONY: help run test test-fast test-scale test-fault bench lint fmt deps deps-dev system-deps
 
 help:
 	@echo "make run    set up the venv, migrate, create the admin user, start the supervisor"
 	@echo "make test   install system packages and dev deps, then run the test suite"
 	@echo "make test-fast  the quick loop: skip tests marked slow, few Hypothesis examples (dev profile)"
+	@echo "make test-scale the suite on PostgreSQL + Redis (SCALE_DATABASE_URL, SCALE_REDIS_URL)"
+	@echo "make test-fault the fault-injection suite (kill -9, services down, disk full; needs root)"
 	@echo "make bench  run every bench/*.py except _*.py (results go in docs/BENCHMARKS.md);"
 	@echo "            REFERENCE=<GaaS checkout> measures the reference beside Steward"
 	@echo "make lint   ruff check, ruff format --check, mypy"
@@ -70,7 +79,7 @@ system-deps:
 # pytest exits 5 when it collected no tests: that is not a failure of the setup.
 test: system-deps deps-dev
 	$(PY) -m playwright --version
-	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	@$(PY) -m pytest -m "not fault" $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
 
 # The quick loop while developing (under 3 minutes on 2 cores): no slow tests, the `dev` Hypothesis
@@ -82,6 +91,16 @@ test-fast: deps-dev
 # REFERENCE=<dir>: a checkout of the reference (GaaS 21a8992) with its venv in <dir>/.venv (or
 # REFERENCE_PYTHON); the benches that support it measure it in the same run (docs/BENCHMARKS.md).
 export REFERENCE REFERENCE_PYTHON
+
+test-scale: system-deps deps-dev
+	@STEWARD_TEST_DATABASE_URL=$(SCALE_DATABASE_URL) STEWARD_TEST_REDIS_URL=$(SCALE_REDIS_URL) \
+	$(PY) -m pytest -m "$(SCALE_MARKERS)" $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+
+test-fault: system-deps deps-dev
+	@$(PY) -m pytest -m fault $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
+
 bench: deps-dev
 	bash scripts/bench-deps.sh
 	@shopt -s nullglob; ran=0; \

@@ -158,3 +158,74 @@ def check_wakeups() -> CheckResult:
         "REDIS_URL answers",
         warning=True,
     )
+
+
+@doctor_check("topology")
+def check_topology() -> list[CheckResult]:
+    """Each role's view of the shared services: what a web, a workers and an all-in-one machine
+    would find if started now (orchestrator/topology.py), the worker machines alive, the scheduler."""
+    from orchestrator.queue.maintenance import live_workers
+    from orchestrator.queue.scheduler_lease import SCHEDULER, lease_holder
+    from orchestrator.topology import (
+        ROLES,
+        TopologyError,
+        database_label,
+        redis_reachable,
+        schema_compatible,
+        schema_state,
+    )
+
+    results: list[CheckResult] = []
+    try:
+        redis_reachable()
+    except TopologyError as exc:
+        results.append(CheckResult("topology:redis", False, str(exc)))
+    else:
+        if settings.REDIS_URL:
+            results.append(CheckResult("topology:redis", True, "reachable: websockets and throttling shared"))
+        elif settings.DATABASE_URL:
+            results.append(
+                CheckResult(
+                    "topology:redis",
+                    False,
+                    "REDIS_URL is unset on PostgreSQL: several web processes will not share websockets "
+                    "or login throttling (docs/DEPLOY.md)",
+                    warning=True,
+                )
+            )
+    try:
+        state = schema_state()
+    except DatabaseError as exc:
+        return [*results, CheckResult("topology:roles", False, f"cannot read the schema: {exc}")]
+    for role in ROLES:
+        try:
+            schema_compatible(role, state)
+        except TopologyError as exc:
+            results.append(CheckResult(f"topology:{role}", False, str(exc)))
+        else:
+            note = " (would apply pending migrations)" if state.unapplied and role != "workers" else ""
+            results.append(
+                CheckResult(f"topology:{role}", True, f"could start on the {database_label()}{note}")
+            )
+    try:
+        hosts = sorted({f"{w.host} ({w.cluster})" for w in live_workers(settings.HEARTBEAT_FRESH_S)})
+        holder = lease_holder(SCHEDULER)
+    except DatabaseError as exc:
+        return [*results, CheckResult("topology:worker-machines", False, f"cannot read heartbeats: {exc}")]
+    results.append(
+        CheckResult(
+            "topology:worker-machines",
+            bool(hosts),
+            f"live: {', '.join(hosts)}" if hosts else "no worker machine has a fresh heartbeat",
+            warning=not hosts,  # the worker check above already fails for this
+        )
+    )
+    results.append(
+        CheckResult(
+            "topology:scheduler",
+            holder is not None,
+            f"held by {holder.holder}" if holder else "no default cluster holds the scheduler lease",
+            warning=holder is None,
+        )
+    )
+    return results

@@ -154,6 +154,13 @@ else:
     # The embedded default pushes through the database (chat issue); in-process groups still work.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache: login throttling and short-lived UI state, shared by every web process on Redis -------
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # One web process on one machine: its own memory is the whole picture.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Task queue: Django-Q2 runs workers, our Task table is the queue (docs/ARCHITECTURE.md) -------
 TASK_MAX_RUNTIME_S = 600  # the longest any task type may declare
 Q_CLUSTER: dict[str, Any] = {
@@ -165,6 +172,9 @@ Q_CLUSTER: dict[str, Any] = {
     "retry": TASK_MAX_RUNTIME_S + 120,
     "max_attempts": 1,  # our broker counts attempts itself, at claim time
     "catch_up": False,  # one run after downtime, not one per missed slot
+    # Schedules fire from whichever default cluster holds the scheduler lease, so exactly once
+    # across machines (orchestrator/queue/scheduler_lease.py), not from every sentinel.
+    "scheduler": False,
     "save_limit": -1,  # results live in our Task table
     "poll": 0.1,
     "broker_class": "orchestrator.queue.broker.TaskTableBroker",

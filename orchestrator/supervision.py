@@ -87,12 +87,15 @@ def check_bind(host: str, port: int) -> None:
             raise SupervisorError(f"Cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def child_specs(host: str, port: int) -> list[ChildSpec]:
-    """daphne (HTTP + websockets) and the two Django-Q2 clusters, told where daphne listens."""
+def child_specs(host: str, port: int, role: str = "all") -> list[ChildSpec]:
+    """daphne (HTTP + websockets) and the two Django-Q2 clusters, told where daphne listens.
+
+    ``--role web`` runs only daphne, ``--role workers`` only the clusters (docs/DEPLOY.md).
+    """
     python = sys.executable
     manage = str(Path(settings.BASE_DIR) / "manage.py")
     common = {"STEWARD_BIND_HOST": host, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE}
-    return [
+    specs = [
         ChildSpec(
             "web",
             (python, "-m", "daphne", "-b", host, "-p", str(port), "orchestrator.asgi:application"),
@@ -103,6 +106,11 @@ def child_specs(host: str, port: int) -> list[ChildSpec]:
             "worker-interactive", (python, manage, "qcluster"), {**common, "Q_CLUSTER_NAME": "interactive"}
         ),
     ]
+    if role == "web":
+        return specs[:1]
+    if role == "workers":
+        return specs[1:]
+    return specs
 
 
 def public_url(host: str, port: int) -> str:
@@ -111,11 +119,14 @@ def public_url(host: str, port: int) -> str:
 
 
 # --- start-up work ------------------------------------------------------------------------------------
-def prepare_database(run_at_start: Iterable[str], announce: Announce, *, setup: bool = False) -> None:
+def prepare_database(
+    run_at_start: Iterable[str], announce: Announce, *, setup: bool = False, migrate: bool = True
+) -> None:
     """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration.
 
     With *setup* (``--setup``, what ``make run`` passes) also ``ensure_admin`` and ``setup_demo``
-    here: one Django start-up instead of four keeps a warm ``make run`` to a few seconds.
+    here: one Django start-up instead of four keeps a warm ``make run`` to a few seconds. A
+    ``workers`` machine passes ``migrate=False``: the schema is the web machine's to change.
     """
     from django.core.management import call_command
     from django.db import connections
@@ -123,11 +134,12 @@ def prepare_database(run_at_start: Iterable[str], announce: Announce, *, setup: 
     from orchestrator.running.schedules import schedules_sync_all
     from orchestrator.running.triggers import TriggerError, integration_trigger
 
-    call_command("migrate", interactive=False, verbosity=0)
-    if setup:
-        call_command("ensure_admin")
-        call_command("setup_demo")
-    schedules_sync_all()
+    if migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+        if setup:
+            call_command("ensure_admin")
+            call_command("setup_demo")
+        schedules_sync_all()
     for integration_id in run_at_start:
         try:
             tasks = integration_trigger(integration_id)
@@ -311,7 +323,7 @@ class Supervisor:
         specs: list[ChildSpec],
         *,
         url: str,
-        probe: tuple[str, int],
+        probe: tuple[str, int] | None,
         announce: Announce,
         watcher: CodeWatcher | None = None,
         grace_s: float = SHUTDOWN_GRACE_S,
@@ -352,7 +364,10 @@ class Supervisor:
             now = time.monotonic()
             for child in self.children:
                 self._tend(child, now)
-            if not self._announced and _accepts_connections(*self.probe):
+            if not self._announced and self.probe is None:
+                self._announced = True  # --role workers: nothing listens
+                self.announce("Steward workers are running  (Ctrl-C to stop)")
+            elif not self._announced and self.probe is not None and _accepts_connections(*self.probe):
                 self._announced = True
                 self.announce(f"Steward is running at {self.url}  (Ctrl-C to stop)")
                 for line in where_to_look(self.url):
@@ -427,15 +442,34 @@ def probe_address(host: str, port: int) -> tuple[str, int]:
 
 
 def supervise(
-    *, host: str, port: int, dev: bool, run_at_start: Iterable[str], announce: Announce, setup: bool = False
+    *,
+    host: str,
+    port: int,
+    dev: bool,
+    run_at_start: Iterable[str],
+    announce: Announce,
+    role: str = "all",
+    setup: bool = False,
 ) -> int:
-    """What ``manage.py supervisor`` does: check, prepare the database, run the children."""
-    check_bind(host, port)
-    prepare_database(run_at_start, announce, setup=setup)
+    """What ``manage.py supervisor`` does: check, prepare the database, run the children.
+
+    Every check (bind, database, Redis, schema version: orchestrator/topology.py) passes before
+    the first child starts, so a machine is never half-started.
+    """
+    from orchestrator.topology import MIGRATING_ROLES, TopologyError, topology_check
+
+    serves_web = role != "workers"
+    if serves_web:
+        check_bind(host, port)
+    try:
+        topology_check(role)
+    except TopologyError as exc:
+        raise SupervisorError(str(exc)) from None
+    prepare_database(run_at_start, announce, setup=setup, migrate=role in MIGRATING_ROLES)
     supervisor = Supervisor(
-        child_specs(host, port),
+        child_specs(host, port, role),
         url=public_url(host, port),
-        probe=probe_address(host, port),
+        probe=probe_address(host, port) if serves_web else None,
         announce=announce,
         watcher=CodeWatcher(project_code_roots()) if dev else None,
     )

@@ -27,6 +27,46 @@ POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
 
 
+def scale_run() -> bool:
+    """True under ``make test-scale``: the suite's own database is PostgreSQL (tests/settings.py)."""
+    from django.conf import settings
+
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not scale_run():
+        return
+    skip = pytest.mark.skip(
+        reason="about the embedded setup (marked sqlite_only); this run is on PostgreSQL + Redis"
+    )
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ``make test-scale``: Channels' ``database_sync_to_async`` closes "old" connections,
+    and on PostgreSQL that closes the connection holding the test's transaction (SQLite's
+    in-memory test database ignores the close). Real servers are unaffected: there is no test
+    transaction there."""
+    if scale_run():
+        import channels.db
+
+        monkeypatch.setattr(channels.db, "close_old_connections", lambda **kwargs: None)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from django.conf import settings
+
+    redis_url = settings.REDIS_URL
+    if redis_url:  # the cache (login throttling) starts empty, as locmem does
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+
+
 def services_required() -> bool:
     return os.environ.get("STEWARD_REQUIRE_SERVICES") == "1"
 

@@ -90,12 +90,14 @@ def approval_decide(*, approval: Approval, option: str) -> ApprovalDecision:
     records it with :func:`approval_fail`.
     """
     with transaction.atomic():  # its own transaction: the 409 below must not roll the expiry back
-        locked = Approval.objects.select_for_update().select_related("item").get(pk=approval.pk)
+        locked = Approval.objects.select_for_update(of=("self",)).select_related("item").get(pk=approval.pk)
         if locked.is_expired():
             approval_expire(locked)
     with transaction.atomic():
         approval = (
-            Approval.objects.select_for_update().select_related("item", "action_record").get(pk=approval.pk)
+            Approval.objects.select_for_update(of=("self",))
+            .select_related("item", "action_record")
+            .get(pk=approval.pk)
         )
         if approval.status != Approval.Status.PENDING:
             raise ApprovalError(409, f"Approval {approval.pk} is already {approval.status}")

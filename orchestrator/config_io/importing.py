@@ -67,6 +67,29 @@ DIRECTORY_KEYS: dict[str, Kind] = {"notes": str, "logs": str}
 IGNORED_DIRECTORIES = ("task_queue", "chats", "custom_integrations")
 
 
+def unstorable_text(value: Any, where: str) -> list[str]:
+    """Every string (key or value) in *value* that no database can store as text, by its path."""
+    from orchestrator.security.json_input import text_problem
+
+    problems: list[str] = []
+    pending: list[tuple[str, Any]] = [(where, value)]
+    while pending:
+        place, current = pending.pop()
+        if isinstance(current, str):
+            problem = text_problem(current)
+            if problem is not None:
+                problems.append(f"{place or 'config'}: {problem}")
+        elif isinstance(current, dict):
+            for key, inner in current.items():
+                child = f"{place}.{key}" if place else str(key)
+                if isinstance(key, str) and (problem := text_problem(key)) is not None:
+                    problems.append(f"{place or 'config'}: a key {problem}")
+                pending.append((child, inner))
+        elif isinstance(current, list):
+            pending.extend((f"{place}[{index}]", inner) for index, inner in enumerate(current))
+    return sorted(problems)
+
+
 def config_import(*, config: Any, secrets: Mapping[str, Any]) -> ImportReport:
     """Import a parsed config document (``!secret`` values looked up in *secrets*); all or nothing.
 
@@ -82,6 +105,10 @@ def config_import(*, config: Any, secrets: Mapping[str, Any]) -> ImportReport:
     misplaced = misplaced_secret_refs(config)
     if misplaced:
         raise ConfigError(misplaced)
+    # NUL and lone surrogates: SQLite would store them, PostgreSQL refuses them mid-import.
+    unstorable = unstorable_text(config, "") + unstorable_text(dict(secrets), "secrets")
+    if unstorable:
+        raise ConfigError(unstorable)
     reader = Reader()
     reader.known_keys(config, "", TOP_LEVEL)
     sections = reader.typed(config, "", TOP_LEVEL)

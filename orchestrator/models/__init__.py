@@ -19,7 +19,7 @@ from orchestrator.models.llm import LLMCall, LLMLease
 from orchestrator.models.notes import Note
 from orchestrator.models.permissions import StewardPermission
 from orchestrator.models.runs import Run
-from orchestrator.models.tasks import Task, WorkerHeartbeat
+from orchestrator.models.tasks import ServiceLease, Task, WorkerHeartbeat
 from orchestrator.models.tokens import ApiToken
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "QueueSettings",
     "Run",
     "Script",
+    "ServiceLease",
     "StewardPermission",
     "Task",
     "WorkerHeartbeat",

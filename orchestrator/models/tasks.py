@@ -79,3 +79,17 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster}@{self.host}:{self.pid}"
+
+
+class ServiceLease(models.Model):
+    """A duty exactly one process across all machines performs (the scheduler), held by renewal.
+
+    The holder renews ``expires_at`` while it lives; once it lapses any other process may take it.
+    """
+
+    name = models.CharField(max_length=64, unique=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder} until {self.expires_at:%H:%M:%S}"

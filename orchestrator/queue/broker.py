@@ -2,7 +2,9 @@
 
 Django-Q2 supplies the worker processes, per-task timeouts, recycling and the scheduler; this
 broker hands its pusher one claimed Task at a time (strict priority order at dequeue) and keeps the
-worker heartbeat, priority aging and retention pruning going as side duties of the poll loop.
+worker heartbeat, priority aging and retention pruning going as side duties of the poll loop;
+a thread keeps the short leases of claimed tasks alive until a worker takes them over
+(orchestrator/queue/lease.py).
 
 Each cluster serves its own priorities: ``interactive`` takes 1–2 (chat turns, approved actions),
 ``default`` takes the rest, so a chat turn never waits behind background work.
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 from typing import Any
 
 from django.db import DatabaseError, connection
@@ -30,6 +31,8 @@ from orchestrator.queue import maintenance
 from orchestrator.queue.claim import INTERACTIVE_CLUSTER, INTERACTIVE_PRIORITIES, claim_next, priorities_for
 from orchestrator.queue.execution import task_timeout_s
 from orchestrator.queue.handlers import UnknownTaskType, resolve
+from orchestrator.queue.lease import keep_claims_alive, lease_length
+from orchestrator.queue.scheduler_lease import keep_scheduling
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +75,12 @@ class TaskTableBroker(Broker):
     def dequeue(self) -> list[tuple[str, Any]] | None:
         try:
             self._side_duties()
+            keep_claims_alive()  # renews what this pusher claimed until a worker takes it over
+            if self.list_key != INTERACTIVE_CLUSTER:
+                keep_scheduling(self)  # fires schedules while this machine holds the scheduler lease
             if not self._claim_due():
                 return None  # back to the pusher, which checks its stop event, then here again
-            task = claim_next(self.list_key, lease=timedelta(seconds=Conf.RETRY))
+            task = claim_next(self.list_key, lease=lease_length())
         except DatabaseError:
             # A dropped PostgreSQL connection or a long SQLite lock: reconnect on the next poll
             # instead of letting the pusher die (Django-Q2 would stall it for 10 s).

@@ -5,13 +5,12 @@ blocking each other. SQLite: ``select_for_update`` is a no-op there, but the IMM
 holds the database write lock from BEGIN, so select-then-update is just as atomic.
 
 An attempt is counted when a task is claimed, so a task whose worker dies mid-run (kill -9, OOM, a
-native crash) is claimed again once its lease expires, and dead-lettered after ``max_attempts``.
+native crash) is claimed again once its short lease expires (orchestrator/queue/lease.py: no
+heartbeat renews it any more), and dead-lettered after ``max_attempts``.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -19,14 +18,11 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from orchestrator.models import Task
+from orchestrator.queue.lease import worker_identity
 
 INTERACTIVE_CLUSTER = "interactive"
 INTERACTIVE_PRIORITIES = (1, 2)
 CLAIM_SCAN = 20  # dead tasks settled in one claim before giving up until the next poll
-
-
-def worker_identity() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def priorities_for(cluster: str) -> Q:

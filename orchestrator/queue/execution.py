@@ -6,11 +6,12 @@ import logging
 import random
 import socket
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_q.conf import Conf
@@ -18,11 +19,16 @@ from django_q.exceptions import TimeoutException
 
 from orchestrator.models import Task
 from orchestrator.queue.handlers import HandlerSpec, UnknownTaskType, resolve
+from orchestrator.queue.lease import LeaseKeeper, renew_running, take_over
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEASE_GRACE_S = 15  # Django-Q2's guard kills an overdue worker ~4 s after its timeout
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    # A dropped database connection (PostgreSQL restarted, pg_terminate_backend, a failover).
+    OperationalError,
+    InterfaceError,
     ConnectionError,
     TimeoutError,
     socket.timeout,
@@ -39,13 +45,9 @@ def task_timeout_s(spec: HandlerSpec) -> int:
     return min(spec.max_runtime_s, int(Conf.TIMEOUT)) if Conf.TIMEOUT else spec.max_runtime_s
 
 
-def running_lease(spec: HandlerSpec) -> timedelta:
-    """How long a running task stays ours before another worker may assume ours died.
-
-    Longer than the timeout plus the guard's kill delay, and never longer than the cluster's
-    ``retry``, which tests shorten to see a killed worker's task come back quickly.
-    """
-    return timedelta(seconds=min(task_timeout_s(spec) + LEASE_GRACE_S, int(Conf.RETRY)))
+def renewal_budget_s(spec: HandlerSpec) -> float:
+    """How long the lease of a running task is renewed: its timeout plus the guard's kill delay."""
+    return float(task_timeout_s(spec) + LEASE_GRACE_S)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -67,7 +69,7 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
     Django-Q2's worker refreshes stale database connections before calling this; the inline
     runner and tests call it directly, possibly inside a transaction.
     """
-    task = Task.objects.filter(pk=task_pk).first()
+    task = _reconnecting(lambda: Task.objects.filter(pk=task_pk).first())
     if task is None or task.status != Task.Status.RUNNING or task.attempts != claimed_attempt:
         logger.warning("task %s is no longer ours (claimed again or finished); skipping", task_pk)
         return
@@ -76,9 +78,17 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
     except UnknownTaskType as exc:
         _finish(task, error=f"{exc}. Is the plugin that provides it in STEWARD_PLUGINS?")
         return
-    # Refresh the lease: the claim's lease also covered time waiting in the worker's local queue.
-    started = timezone.now()
-    _ours(task).update(started_at=started, lease_expires_at=started + running_lease(spec))
+    # Take the task over from the pusher and keep its short lease alive while the handler runs:
+    # if this process dies, another worker claims the task one lease later (orchestrator/queue/lease.py).
+    budget_s = renewal_budget_s(spec)
+    if not _take_over(task.pk, claimed_attempt, runtime_s=budget_s):
+        logger.warning("task %s was claimed again before it started; skipping", task_pk)
+        return
+    keeper = None
+    if not connection.in_atomic_block:
+        keeper = LeaseKeeper(
+            f"lease-{task.type}#{task.pk}", lambda: renew_running(task.pk, claimed_attempt), until_s=budget_s
+        ).start()
     try:
         result = spec.func(task)
     except TimeoutException:
@@ -86,11 +96,32 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
         _handle_failure(task, TaskTimedOut(f"timed out after {task_timeout_s(spec)} s"))
         raise
     except Exception as exc:
+        if isinstance(exc, DatabaseError) and not connection.in_atomic_block:
+            connection.close()  # a dropped connection: record the outcome on a fresh one
         _handle_failure(task, exc)
     else:
         _finish(task, result=result)
     finally:
+        if keeper is not None:
+            keeper.stop()
         _settle_run(task)
+
+
+def _reconnecting(query: Callable[[], T]) -> T:
+    """Run *query*; if the connection dropped while this worker was idle (PostgreSQL restarted,
+    ``pg_terminate_backend``), once more on a fresh one — else the pusher would keep renewing the
+    lease of a task no worker runs."""
+    try:
+        return query()
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return query()
+
+
+def _take_over(task_pk: int, attempt: int, *, runtime_s: float) -> bool:
+    return _reconnecting(lambda: take_over(task_pk, attempt, runtime_s=runtime_s))
 
 
 def _handle_failure(task: Task, exc: Exception) -> None:
@@ -145,9 +176,16 @@ def _finish(task: Task, *, result: Any = None, error: str = "", trace: str = "")
 
 
 def _settle_run(task: Task) -> None:
-    # Re-read: an entry task links itself to the run it creates while it executes.
-    run_id = Task.objects.filter(pk=task.pk).values_list("run_id", flat=True).first()
-    if run_id is not None:
-        from orchestrator.running.runs import run_settle
+    from orchestrator.running.runs import run_settle
 
-        run_settle(run_id)
+    for attempt in (1, 2):
+        try:
+            # Re-read: an entry task links itself to the run it creates while it executes.
+            run_id = Task.objects.filter(pk=task.pk).values_list("run_id", flat=True).first()
+            if run_id is not None:
+                run_settle(run_id)
+            return
+        except DatabaseError:
+            if attempt == 2 or connection.in_atomic_block:
+                raise  # the maintenance loop settles it later (settle_unfinished_runs)
+            connection.close()  # a dropped connection: once more on a fresh one

@@ -217,11 +217,16 @@ def _settled(entry_pks: Sequence[int]) -> bool:
     return not Task.objects.filter(run_scope(entry_pks), status__in=OPEN_STATES).exists()
 
 
-def runs_execute_inline(entry_tasks: Sequence[Task], on_progress: Callable[[Progress], None]) -> RunReport:
-    """Execute the runs of *entry_tasks* in this process (no worker needed)."""
+def runs_execute_inline(
+    entry_tasks: Sequence[Task],
+    on_progress: Callable[[Progress], None],
+    on_wait: Callable[[str], None] | None = None,
+) -> RunReport:
+    """Execute the runs of *entry_tasks* in this process (no worker needed); *on_wait* hears what
+    it waits for (a retry, a task another process runs or left behind)."""
     entry_pks = [task.pk for task in entry_tasks]
     on_progress(progress_read(entry_pks))
-    run_inline(entry_tasks, on_step=lambda: on_progress(progress_read(entry_pks)))
+    run_inline(entry_tasks, on_step=lambda: on_progress(progress_read(entry_pks)), on_wait=on_wait)
     return RunReport.read(entry_pks)
 
 

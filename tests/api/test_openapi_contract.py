@@ -102,3 +102,21 @@ def test_the_schema_matches_the_wire_in_exposed_mode_with_a_token(exposed_server
     result = schemathesis_run(url, f"Authorization: Bearer {token}", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-6000:]
     assert " passed" in result.stdout
+
+
+def test_exposed_mode_without_a_token_refuses_every_operation_with_a_documented_401(exposed_server, tmp_path):
+    url, token = exposed_server
+    schema = httpx.get(f"{url}/api/openapi.json", headers={"Authorization": f"Bearer {token}"})
+    assert schema.status_code == 200
+    schema_file = tmp_path / "openapi.json"
+    schema_file.write_text(schema.text)
+    # The schema from the token holder, the requests from someone without one: every answer is a
+    # 401 the schema documents, never a 5xx and never data.
+    args = [str(SCHEMATHESIS), "run", str(schema_file), "--url", url, "--checks", "all"]
+    # Authentication is checked before routing, so an unsupported method (TRACE) is also a 401,
+    # not a 405: nothing about the API is told to a caller without credentials.
+    args += ["--exclude-checks", "unsupported_method", "--warnings", "off"]
+    args += ["--max-examples", "5", "--no-color", "--seed", "1"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert " passed" in result.stdout

@@ -26,6 +26,7 @@ def layer(settings: Any) -> Iterator[Any]:
     channel_layers.backends.clear()
 
 
+@pytest.mark.sqlite_only  # the embedded path: `make test-scale` puts the layer on Redis
 def test_the_embedded_push_path_passes_and_leaves_nothing_behind():
     result = check_push_path()
     assert result.ok, result.message

@@ -84,3 +84,13 @@ def test_wrong_shapes_are_config_errors(config):
 def test_secrets_that_are_not_a_mapping_are_a_config_error():
     with pytest.raises(ConfigError, match="the secrets file must be a mapping"):
         config_import(config={}, secrets=["a"])  # type: ignore[arg-type]
+
+
+def test_text_no_database_can_store_is_refused_naming_its_path():
+    with pytest.raises(ConfigError) as refused:
+        config_import(config={"llms": {"local\x00": {"model": "m\ud800"}}}, secrets={})
+    assert refused.value.problems == [
+        "llms.local\x00.model: contains a lone surrogate (U+D800), which is not valid Unicode; "
+        "send UTF-8 text",
+        "llms: a key contains a NUL character (U+0000), which text cannot hold",
+    ]

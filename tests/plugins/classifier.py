@@ -33,3 +33,24 @@ def classify(profile: Any, framed_input: Any, schema: dict[str, Any], *, priorit
 def reset() -> None:
     CALLS.clear()
     ANSWERS.clear()
+
+
+HANG_MARKER = "classify-hung"  # in the data dir: the first call hangs, later ones answer
+
+
+def classify_hanging_once(
+    profile: Any, framed_input: Any, schema: dict[str, Any], *, priority: int
+) -> dict[str, Any]:
+    """Like :func:`classify`, but the first call in this data dir records its PID and hangs (for a
+    test to kill its worker with SIGKILL mid-classify)."""
+    import os
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+
+    marker = Path(settings.DATA_DIR) / HANG_MARKER
+    if not marker.exists():
+        marker.write_text(str(os.getpid()))
+        time.sleep(600)
+    return classify(profile, framed_input, schema, priority=priority)

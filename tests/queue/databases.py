@@ -38,7 +38,8 @@ class QueueDatabase:
 
     def settings_dict(self, base: dict[str, Any]) -> dict[str, Any]:
         if self.url is None:
-            return {**base, "NAME": str(self.data_dir / SQLITE_NAME)}
+            sqlite = base if base["ENGINE"].endswith("sqlite3") else _sqlite_settings()
+            return {**base, **sqlite, "NAME": str(self.data_dir / SQLITE_NAME)}
         parsed = dj_database_url.parse(self.url)
         return {**base, **parsed, "OPTIONS": parsed.get("OPTIONS", {}), "CONN_MAX_AGE": 0}
 
@@ -58,6 +59,23 @@ class QueueDatabase:
         if self.url:
             env["DATABASE_URL"] = self.url
         return env | extra
+
+
+def _sqlite_settings() -> dict[str, Any]:
+    """The embedded database's settings, for a SQLite test database in a PostgreSQL suite run."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "HOST": "",
+        "PORT": "",
+        "USER": "",
+        "PASSWORD": "",
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+        },
+    }
 
 
 @contextmanager

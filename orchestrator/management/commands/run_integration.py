@@ -55,9 +55,11 @@ class Command(BaseCommand):
             progress = ProgressLine(
                 lambda text: self.stderr.write(text, ending=""), redraw=self.stderr.isatty()
             )
-            follow = runs_execute_inline if options["inline"] else runs_follow
             try:
-                report = follow(tasks, progress.show)
+                if options["inline"]:
+                    report = runs_execute_inline(tasks, progress.show, on_wait=self._say_waiting)
+                else:
+                    report = runs_follow(tasks, progress.show)
             finally:
                 progress.close()
         except RunCommandError as exc:
@@ -65,3 +67,7 @@ class Command(BaseCommand):
         self.stdout.write(report.table())
         if report.failures:
             raise CommandError("a stage failed:\n" + "\n".join(report.failures), returncode=EXIT_FAILED)
+
+    def _say_waiting(self, reason: str) -> None:
+        # On its own line, so a progress bar redrawn in place does not overwrite it.
+        self.stderr.write(f"\n{reason}" if self.stderr.isatty() else reason)

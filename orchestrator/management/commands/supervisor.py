@@ -1,4 +1,5 @@
-"""``manage.py supervisor``: the web server and both worker clusters in one terminal (see docs/DEPLOY.md)."""
+"""``manage.py supervisor [--role all|web|workers]``: the web server and/or both worker clusters in one
+terminal (see docs/DEPLOY.md)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orchestrator.supervision import DEFAULT_PORT, SupervisorError, bind_host, supervise
+from orchestrator.topology import ROLES
 
 
 class Command(BaseCommand):
@@ -28,6 +30,13 @@ class Command(BaseCommand):
             help="Before starting: ensure_admin and setup_demo, in this process (what `make run` does)",
         )
         parser.add_argument(
+            "--role",
+            choices=ROLES,
+            default="all",
+            help="all: web and workers (default); web: only the web server (migrates at start); "
+            "workers: only the worker clusters, for more machines on one PostgreSQL (docs/DEPLOY.md)",
+        )
+        parser.add_argument(
             "--run-at-start",
             nargs="+",
             action="extend",
@@ -46,6 +55,7 @@ class Command(BaseCommand):
                 run_at_start=options["run_at_start"],
                 announce=self.stdout.write,
                 setup=options["setup"],
+                role=options["role"],
             )
         except SupervisorError as exc:
             raise CommandError(str(exc)) from exc

@@ -1,0 +1,60 @@
+"""kill -9 of the whole supervisor — web, both clusters, every worker — in the middle of a run;
+after a restart every item is processed, no action is done twice, the audit chain is intact."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+
+from orchestrator.models import Integration, PlatformConfig, Run
+from orchestrator.running.triggers import integration_trigger
+from tests.fault.outcomes import assert_audit_chain_intact, assert_processed_once, effects_in
+from tests.queue.databases import QueueDatabase
+from tests.queue.processes import wait_until
+from tests.supervisor.conftest import (
+    StartSupervisor,
+    alive,
+    start_supervisor,
+    supervisor_db,
+    supervisor_template_file,
+)
+
+__all__ = ["start_supervisor", "supervisor_db", "supervisor_template_file"]
+
+ITEMS = 120
+
+
+def test_a_run_survives_kill_9_of_the_whole_supervisor(
+    start_supervisor: StartSupervisor, supervisor_db: QueueDatabase
+):
+    integration = Integration.objects.create(type="dummy", name="one")
+    PlatformConfig.objects.create(
+        integration=integration,
+        name="items",
+        options={"count": ITEMS},
+        classifications={},
+        automations=[{"when": {"n": "> 0"}, "then": {"tag": "seen"}}],
+    )
+    first = start_supervisor(STEWARD_LOG_LEVEL="WARNING")
+    integration_trigger("dummy.one")
+    wait_until(lambda: len(effects_in(supervisor_db.data_dir)) >= 10, timeout=90, what="the first actions")
+
+    pids = first.all_pids()
+    for pid in pids:  # the power cut: nothing gets a chance to clean up
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not any(alive(pid) for pid in pids), timeout=30, what="every process to die")
+    done_before = len(effects_in(supervisor_db.data_dir))
+    assert done_before < ITEMS, "the run should have been interrupted mid-way"
+
+    start_supervisor(STEWARD_LOG_LEVEL="WARNING")
+    wait_until(
+        lambda: Run.objects.filter(finished_at__isnull=False).exists(),
+        timeout=180,
+        interval=0.5,
+        what="the interrupted run to finish after the restart",
+    )
+    assert Run.objects.get().status == "done"
+    assert_processed_once(supervisor_db.data_dir, ITEMS)
+    assert_audit_chain_intact()
