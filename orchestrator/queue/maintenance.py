@@ -45,8 +45,8 @@ def prune_finished() -> int:
     """Delete what the task retention setting no longer keeps; returns how many tasks went.
 
     Finished tasks (failed ones included), the LLM call log, the egress ledger, Django-Q2's own
-    task rows (it records only failures: ``save_limit``), heartbeats of processes gone for a day and service leases
-    lapsed for a day — so a database polled every minute for months stays bounded.
+    task rows (it records only failures: ``save_limit``), heartbeats of processes gone for a day
+    and service leases lapsed for a day — so a database polled every minute for months stays bounded.
     """
     now = timezone.now()
     cutoff = now - parse_duration(QueueSettings.load().retention or "7d")
