@@ -125,14 +125,18 @@ def evaluate_enqueue(
 
     *phase* limits the batch to the deterministic automations (queued beside classify, so an LLM
     outage never holds them back) or to the LLM-dependent ones (orchestrator/rules/phases.py).
+    Deterministic batches run ahead of the classifications (they cost no model time, and their
+    acts inherit the priority), so the rules that need no LLM act within seconds of a check, not
+    after the model has worked through the backlog.
     """
     batches = list(_batches(sorted(item_pks)))
     extra = {"phase": str(phase)} if phase is not None else {}
+    priority = CLASSIFIED_PRIORITY if phase == Phase.DETERMINISTIC else EVALUATE_PRIORITY
     for batch in batches:
         enqueue(
             stage_task_type(ctx, "evaluate"),
             {**_base(ctx), "items": list(batch), "rules": rules.automations_hash, **extra},
-            priority=EVALUATE_PRIORITY,
+            priority=priority,
             run=run,
         )
     return len(batches)
