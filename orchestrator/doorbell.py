@@ -25,6 +25,7 @@ import os
 import select
 import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,10 @@ def safety_poll_s() -> float:
         return float(raw) if raw else SAFETY_POLL_S
     except ValueError:
         return SAFETY_POLL_S
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
 
 
 def _redis_url() -> str:
@@ -211,12 +216,17 @@ class Doorbell:
             self.heal()
             return []
         if self._pubsub is not None:
+            # get_message() answers None at once when what it read was the (ignored) subscribe
+            # confirmation, so keep reading until a ring or the deadline.
+            deadline = time.monotonic() + timeout
             try:
-                message = self._pubsub.get_message(timeout=timeout)
+                while (
+                    message := self._pubsub.get_message(timeout=max(0.0, deadline - time.monotonic()))
+                ) is None:
+                    if time.monotonic() >= deadline:
+                        return []
             except Exception:
                 self._lost()
-                return []
-            if message is None:
                 return []
             return [bytes(message.get("data") or b"").decode(errors="replace"), *self.drain()]
         select.select([], [], [], timeout)

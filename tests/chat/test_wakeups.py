@@ -48,6 +48,7 @@ def test_doctor_warns_when_wake_ups_are_unavailable(monkeypatch: pytest.MonkeyPa
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     monkeypatch.setattr(doorbell, "_wake_dir", lambda: blocker / "wake")
+    monkeypatch.setattr(doorbell, "_redis_url", lambda: "")  # the socket doorbell, also under test-scale
     result = checks.check_wakeups()
     assert result.warning
     assert not result.ok

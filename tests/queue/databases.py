@@ -19,6 +19,7 @@ from typing import Any
 
 import dj_database_url
 import psycopg
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 SQLITE_NAME = "steward.sqlite3"
@@ -83,6 +84,10 @@ def connected_to(database: QueueDatabase) -> Iterator[None]:
     """Point this process's ``default`` database — in every thread — at *database*."""
     saved_settings = connections.settings[DEFAULT_DB_ALIAS]
     saved_connection = connections[DEFAULT_DB_ALIAS]
+    # The workers sharing this database run without Redis (env()), so this process must ring
+    # their doorbells the same way: not over Redis, even under `make test-scale`.
+    saved_redis = getattr(settings, "REDIS_URL", None)
+    settings.REDIS_URL = None
     connections.settings[DEFAULT_DB_ALIAS] = database.settings_dict(saved_settings)
     connections[DEFAULT_DB_ALIAS] = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
@@ -91,6 +96,7 @@ def connected_to(database: QueueDatabase) -> Iterator[None]:
         connections[DEFAULT_DB_ALIAS].close()
         connections.settings[DEFAULT_DB_ALIAS] = saved_settings
         connections[DEFAULT_DB_ALIAS] = saved_connection
+        settings.REDIS_URL = saved_redis
 
 
 def migrate_here() -> None:
