@@ -35,7 +35,11 @@ def test_serves_health_on_its_port_and_announces_the_url(start_supervisor: Start
     supervisor = start_supervisor()
 
     assert httpx.get(f"{supervisor.url}/").json() == {"status": "ok"}
-    assert f"Steward is running at http://127.0.0.1:{supervisor.port}/" in supervisor.output()
+    banner = f"Steward is running at http://127.0.0.1:{supervisor.port}/"
+    deadline = time.monotonic() + 10  # printed once the supervisor's own probe got its 200
+    while banner not in supervisor.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert banner in supervisor.output()
     assert set(supervisor.children()) == {"web", "worker-default", "worker-interactive"}
 
 
