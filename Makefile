@@ -28,8 +28,8 @@ RUN_STAMP := $(VENV)/.deps-run-$(call hash_of,requirements.txt)
 DEV_STAMP := $(VENV)/.deps-dev-$(call hash_of,requirements.txt requirements-dev.txt)
 
 # `make test-scale`: the suite on PostgreSQL + Redis (its own database, created and dropped by
-# pytest-django as test_steward_scale). Without the browser tests, which drive the same server code
-# as the SQLite run and would double its time (docs/RELIABILITY.md).
+# pytest-django as test_steward_scale): the tests that can see the suite's database or Redis
+# (tests/conftest.py deselects the rest), without the browser tests (docs/RELIABILITY.md).
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/steward_scale
 SCALE_REDIS_URL ?= redis://127.0.0.1:6379/9
 SCALE_MARKERS ?= not browser and not fault

@@ -34,15 +34,47 @@ def scale_run() -> bool:
     return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
 
 
+# Fixtures that open the suite's own database in this process (pytest-django blocks every other
+# test from it). Under `make test-scale` only tests that use one, or that live where the cache and
+# channel layer (Redis there) are in play, can observe the switch to PostgreSQL + Redis.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+REDIS_SENSITIVE_DIRS = ("tests/api/", "tests/chat/", "tests/security/", "tests/ui/")
+
+
+def sees_the_suite_database(item: pytest.Item) -> bool:
+    """Whether this test's outcome can depend on the suite's database and Redis.
+
+    The rest — pure functions, and subprocess tests that configure their own database and Redis
+    (their ``[sqlite]``/``[postgres]`` variants run in ``make test`` already) — would repeat the
+    SQLite run exactly, so ``make test-scale`` leaves them to ``make test``."""
+    if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    # Slow ones there start real servers with a database and Redis of their own (or none).
+    return item.nodeid.startswith(REDIS_SENSITIVE_DIRS) and not item.get_closest_marker("slow")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not scale_run():
         return
     skip = pytest.mark.skip(
         reason="about the embedded setup (marked sqlite_only); this run is on PostgreSQL + Redis"
     )
+    kept, repeated = [], []
     for item in items:
+        (kept if sees_the_suite_database(item) else repeated).append(item)
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+        items[:] = kept
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if scale_run():
+        return "scale run: tests that cannot see the suite's database or Redis run in `make test` only"
+    return None
 
 
 @pytest.fixture(autouse=True)
