@@ -11,7 +11,7 @@ from pydantic import Field
 from orchestrator.actions.undo import action_undo
 from orchestrator.api.errors import found_or_404, responses
 from orchestrator.api.ledger_out import ActionOut, action_out
-from orchestrator.api.pages import Listing, PageNumber, PageSize, filters_checked
+from orchestrator.api.pages import Listing, PageNumber, PageSize
 from orchestrator.models import ActionRecord
 from orchestrator.security.permissions import api_permission
 from orchestrator.ui.selectors import NAME_PATTERN, actions_page
@@ -33,25 +33,13 @@ class ActionQuery(Schema):
     limit: PageSize = 50
 
 
-ACTIONS = Listing("ActionPageOut", "actions", ActionOut, action_out)
+ACTIONS = Listing("ActionPageOut", "actions", ActionOut, action_out, codes=(400, 422))
 
 
-@router.get(
-    "",
-    response=responses(ACTIONS.schema, 400, 422),
-    summary="List ledger rows (newest first)",
-)
+@ACTIONS.route(router, summary="List ledger rows (newest first)")
 @api_permission("view_activity")
 def action_list(request: HttpRequest, query: Query[ActionQuery]) -> dict[str, Any]:
-    with filters_checked():
-        page = actions_page(
-            integration=query.integration,
-            status=query.status,
-            item=query.item,
-            number=query.page,
-            size=query.limit,
-        )
-    return ACTIONS.body(page)
+    return ACTIONS.answer(actions_page, query)
 
 
 @router.post("/{id:action_id}/undo", response=responses(UndoOut, 404, 409, 502), summary="Undo an action")

@@ -10,7 +10,6 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
-from orchestrator.api.errors import responses
 from orchestrator.api.pages import Listing, PageNumber, PageSize
 from orchestrator.api.timestamps import iso
 from orchestrator.egress.selectors import egress_page
@@ -72,11 +71,10 @@ def egress_out(row: EgressRecord) -> dict[str, Any]:
     }
 
 
-EGRESS = Listing("EgressPageOut", "egress", EgressOut, egress_out)
+EGRESS = Listing("EgressPageOut", "egress", EgressOut, egress_out, codes=(422,))
 
 
-@router.get("", response=responses(EGRESS.schema, 422), summary="List outbound requests (newest first)")
+@EGRESS.route(router, summary="List outbound requests (newest first)")
 @api_permission("view_activity")
 def egress_list(request: HttpRequest, query: Query[EgressQuery]) -> dict[str, Any]:
-    page = egress_page(day=query.day, destination=query.destination, number=query.page, size=query.limit)
-    return EGRESS.body(page)
+    return EGRESS.answer(egress_page, query)

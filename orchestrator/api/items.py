@@ -8,12 +8,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from orchestrator.api.errors import responses
 from orchestrator.api.ledger_out import ActionOut, action_out
-from orchestrator.api.pages import Listing, PageNumber, PageSize, filters_checked
+from orchestrator.api.pages import Listing, PageNumber, PageSize
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Item
 from orchestrator.security.permissions import api_permission
+from orchestrator.ui.pagination import Page
 from orchestrator.ui.selectors import (
     CLASSIFICATION_PATTERN,
     NAME_PATTERN,
@@ -69,25 +69,18 @@ def item_out(item: Item) -> dict[str, Any]:
     }
 
 
-ITEMS = Listing("ItemPageOut", "items", ItemOut, item_out)
-
-
-@router.get(
-    "",
-    response=responses(ITEMS.schema, 400, 422),
-    summary="List recent items (newest first)",
-)
-@api_permission("view_activity")
-def item_list(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
-    with filters_checked():
-        filters = ItemFilters.parse(
-            integration=query.integration,
-            platform=query.platform,
-            classification=query.classification,
-            action=query.action,
-        )
-    page = items_page(filters, query.page, query.limit)
+def _items_page(*, number: int, size: int, **filters: str | None) -> Page[Item]:
+    page = items_page(ItemFilters.parse(**filters), number, size)
     for item in page.rows:
         for record in item.actions:  # type: ignore[attr-defined]
             record.item = item  # already loaded: no query per action
-    return ITEMS.body(page)
+    return page
+
+
+ITEMS = Listing("ItemPageOut", "items", ItemOut, item_out, codes=(400, 422))
+
+
+@ITEMS.route(router, summary="List recent items (newest first)")
+@api_permission("view_activity")
+def item_list(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
+    return ITEMS.answer(_items_page, query)

@@ -8,8 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from orchestrator.api.errors import responses
-from orchestrator.api.pages import Listing, PageNumber, PageSize, filters_checked
+from orchestrator.api.pages import Listing, PageNumber, PageSize
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Run
 from orchestrator.security.permissions import api_permission
@@ -56,18 +55,10 @@ def run_out(run: Run) -> dict[str, Any]:
     }
 
 
-RUNS = Listing("RunPageOut", "runs", RunOut, run_out)
+RUNS = Listing("RunPageOut", "runs", RunOut, run_out, codes=(400, 422))
 
 
-@router.get("", response=responses(RUNS.schema, 400, 422), summary="List runs (newest first)")
+@RUNS.route(router, summary="List runs (newest first)")
 @api_permission("view_activity")
 def run_list(request: HttpRequest, query: Query[RunQuery]) -> dict[str, Any]:
-    with filters_checked():
-        page = runs_page(
-            integration=query.integration,
-            platform=query.platform,
-            status=query.status,
-            number=query.page,
-            size=query.limit,
-        )
-    return RUNS.body(page)
+    return RUNS.answer(runs_page, query)
