@@ -42,23 +42,15 @@ llms:
     base_url: {llm_url}
     model: stub
 integrations:
+"""
+MAILBOXES = (("personal", "bench"), ("work", "work"))
+# Two mailboxes on a closed port: the reference starts its schedulers without reaching a server.
+MAILBOX = """\
   - type: email
-    name: personal
+    name: {name}
     imap_server: 127.0.0.1
     imap_port: 1
-    username: bench@example.com
-    password: !secret bench_password
-    schedule:
-      every: 12h
-    llm: default
-    platforms:
-      inbox:
-        limit: 50
-  - type: email
-    name: work
-    imap_server: 127.0.0.1
-    imap_port: 1
-    username: work@example.com
+    username: {username}
     password: !secret bench_password
     schedule:
       every: 12h
@@ -83,7 +75,8 @@ def reference_server(
     checkout: Path, port: int, llm_url: str = "http://127.0.0.1:9/"
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The reference's supervisor on *port* with two integrations; killed (its group) on exit."""
-    (checkout / "config.yaml").write_text(CONFIG.format(llm_url=llm_url))
+    mailboxes = (MAILBOX.format(name=name, username=f"{user}@example.com") for name, user in MAILBOXES)
+    (checkout / "config.yaml").write_text(CONFIG.format(llm_url=llm_url) + "".join(mailboxes))
     (checkout / "secrets.yaml").write_text("bench_password: not-a-real-password\n")
     log = (checkout / "bench-supervisor.log").open("ab")
     process = subprocess.Popen(

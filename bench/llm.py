@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,27 +73,20 @@ def main() -> None:
     profile = LLMProfile.objects.create(name="bench", backend="embedded")
 
     model_time = [0.0]
-    real_complete = embedded.EmbeddedBackend.complete
 
-    def timed(self: embedded.EmbeddedBackend, request: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return real_complete(self, request)
-        finally:
-            model_time[0] += time.perf_counter() - started
+    def timed(real: Callable[[embedded.EmbeddedBackend, Any], Any]) -> Callable[..., Any]:
+        def call(self: embedded.EmbeddedBackend, request: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return real(self, request)
+            finally:
+                model_time[0] += time.perf_counter() - started
 
-    real_score = embedded.EmbeddedBackend.score
+        return call
 
-    def timed_score(self: embedded.EmbeddedBackend, request: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return real_score(self, request)
-        finally:
-            model_time[0] += time.perf_counter() - started
-
-    embedded.EmbeddedBackend.complete = timed  # type: ignore[method-assign]
+    embedded.EmbeddedBackend.complete = timed(embedded.EmbeddedBackend.complete)  # type: ignore[method-assign]
     # Classification scores answers (EmbeddedBackend.score) rather than generating: time both.
-    embedded.EmbeddedBackend.score = timed_score  # type: ignore[method-assign]
+    embedded.EmbeddedBackend.score = timed(embedded.EmbeddedBackend.score)  # type: ignore[method-assign]
 
     paths = sorted(args.emails.glob("*.eml"))[: args.items]
     if not paths:

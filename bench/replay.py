@@ -13,7 +13,6 @@ reports the median and the slowest. Exits non-zero when the slowest run takes 5 
 from __future__ import annotations
 
 import io
-import os
 import platform
 import statistics
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
+from bench._django import scratch_environment  # noqa: E402
 from bench._results import argument_parser, publish  # noqa: E402
 
 SECTION = "## Replay"
@@ -31,17 +31,7 @@ BUDGET_S = 5.0
 
 
 def setup_django(data_dir: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "orchestrator.settings",
-            "STEWARD_DATA_DIR": str(data_dir),
-            "STEWARD_PLUGINS": "tests.plugins.dummy",
-            "STEWARD_TIME_ZONE": "UTC",
-            "STEWARD_LOG_LEVEL": "WARNING",
-        }
-    )
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        os.environ.pop(name, None)
+    scratch_environment(data_dir)
     import django
 
     django.setup()

@@ -29,6 +29,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
+from bench._django import scratch_environment  # noqa: E402
 from bench._results import argument_parser, percentile, publish  # noqa: E402
 
 SECTION = "## UI pages"
@@ -68,17 +69,7 @@ def scratch_database(server_url: str, *, create: bool) -> None:
 
 
 def setup_django(data_dir: Path, postgres: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "orchestrator.settings",
-            "STEWARD_DATA_DIR": str(data_dir),
-            "STEWARD_PLUGINS": "tests.plugins.dummy",
-            "STEWARD_TIME_ZONE": "UTC",
-            "STEWARD_LOG_LEVEL": "WARNING",
-        }
-    )
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        os.environ.pop(name, None)
+    scratch_environment(data_dir)
     if postgres:
         scratch_database(postgres, create=True)
         os.environ["DATABASE_URL"] = f"{postgres}/{PG_DATABASE}"

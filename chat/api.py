@@ -1,20 +1,18 @@
 """``/api/chat``: conversations, messages, proposals and turn polling (docs/API.md).
 
 Thin endpoints: parse, call one service or selector, shape the answer. Refusals are
-:class:`~chat.errors.ChatError` turned into ``{"detail": ...}`` with their status.
+:class:`~chat.errors.ChatError`, which the API answers as ``{"detail": ...}`` with their status
+(:mod:`orchestrator.api.errors`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from chat.errors import ChatError
 from chat.proposals import proposal_answer
 from chat.selectors import conversation_history, conversation_list, messages_stored_by
 from chat.store import conversation_create
@@ -85,14 +83,6 @@ class TurnStatus(Schema):
     messages: list[MessageOut] | None = None  # only once finished
 
 
-@contextmanager
-def chat_errors() -> Iterator[None]:
-    try:
-        yield
-    except ChatError as exc:
-        raise HttpError(exc.status, exc.detail) from None
-
-
 @router.get("/conversations", response=responses(ConversationsOut), summary="List conversations")
 @api_permission("use_chat")
 def conversations_get(request: HttpRequest) -> dict[str, Any]:
@@ -112,8 +102,7 @@ def conversations_post(request: HttpRequest) -> dict[str, Any]:
 )
 @api_permission("use_chat")
 def history_get(request: HttpRequest, conversation_id: str) -> dict[str, Any]:
-    with chat_errors():
-        return conversation_history(conversation_id)
+    return conversation_history(conversation_id)
 
 
 @router.post(
@@ -123,8 +112,7 @@ def history_get(request: HttpRequest, conversation_id: str) -> dict[str, Any]:
 )
 @api_permission("use_chat")
 def messages_post(request: HttpRequest, conversation_id: str, body: MessageIn) -> dict[str, Any]:
-    with chat_errors():
-        submitted = message_submit(conversation_id=conversation_id, content=body.content)
+    submitted = message_submit(conversation_id=conversation_id, content=body.content)
     if submitted.is_command:
         return {"type": "command", "message": message_out(submitted.message)}
     return {"type": "chat", "task_id": submitted.task_uid}
@@ -143,10 +131,9 @@ def proposal_post(
     action = Approval.objects.filter(pk=proposal_id).values_list("action", flat=True).first()
     if action is not None:  # an unknown proposal is the service's 404
         require_approval_answer(request.user, action=action, option=body.option)
-    with chat_errors():
-        answered = proposal_answer(
-            conversation_id=conversation_id, proposal_id=str(proposal_id), option=body.option
-        )
+    answered = proposal_answer(
+        conversation_id=conversation_id, proposal_id=str(proposal_id), option=body.option
+    )
     out: dict[str, Any] = {"message": message_out(answered.message)}
     if answered.task_uid:
         out["task_id"] = answered.task_uid

@@ -9,7 +9,6 @@ where workers cannot reach this process's in-memory layer — as the delivery pa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
@@ -22,6 +21,7 @@ from chat.errors import ChatError
 from chat.frames import FrameError, client_frame
 from chat.stream import Frame, Stream, error_frame, stream_collect, stream_open
 from chat.submit import message_submit
+from orchestrator.sockets import pump_stop
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +75,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None, f"after must be a message id (ASCII digits), not {raw[:40]!r}; nothing replayed"
 
     async def disconnect(self, code: int) -> None:
-        if self.pump is not None:
-            self.pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.pump
+        await pump_stop(self.pump)
         if self.joined and self.channel_layer is not None:
             await self.channel_layer.group_discard(push.group_name(self.conversation_id), self.channel_name)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import mailbox
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -144,17 +144,25 @@ class MaildirStore:
             size = os.fstat(handle.fileno()).st_size
         return data, size
 
-    def identify(self, uids: list[Uid]) -> dict[Uid, Identity]:
+    def _read_each(
+        self, uids: list[Uid], limit: int
+    ) -> Iterator[tuple[str, float, frozenset[str], bytes, int]]:
+        """``(uid, arrival, flags, first *limit* bytes, size)`` of each of *uids* still in the inbox;
+        a message moved or deleted meanwhile is left out."""
         listing = self._listing()
-        found: dict[Uid, Identity] = {}
         for uid in uids:
             if not isinstance(uid, str) or uid not in listing:
                 continue
             mtime, flags, path = listing[uid]
             try:
-                data, _ = self._read(path, HEADER_READ_LIMIT)
+                data, size = self._read(path, limit)
             except FileNotFoundError:
                 continue
+            yield uid, mtime, flags, data, size
+
+    def identify(self, uids: list[Uid]) -> dict[Uid, Identity]:
+        found: dict[Uid, Identity] = {}
+        for uid, mtime, flags, data, _ in self._read_each(uids, HEADER_READ_LIMIT):
             header, body = split_message(data)
             found[uid] = Identity(
                 uid=uid,
@@ -166,16 +174,8 @@ class MaildirStore:
 
     # --- collection -------------------------------------------------------------------------
     def fetch(self, uids: list[Uid]) -> dict[Uid, RawMessage]:
-        listing = self._listing()
         found: dict[Uid, RawMessage] = {}
-        for uid in uids:
-            if not isinstance(uid, str) or uid not in listing:
-                continue
-            mtime, flags, path = listing[uid]
-            try:
-                raw, size = self._read(path, PARSE_LIMIT_BYTES)
-            except FileNotFoundError:
-                continue
+        for uid, mtime, flags, raw, size in self._read_each(uids, PARSE_LIMIT_BYTES):
             found[uid] = RawMessage(
                 uid=uid, raw=raw, size=size, flags=flags, internal_date=datetime.fromtimestamp(mtime, UTC)
             )

@@ -25,10 +25,11 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import httpx
+from typing_extensions import Unpack
 
 from integrations.base import IntegrationContext, IntegrationError
 from integrations.egress import guarded_transport
@@ -51,6 +52,16 @@ _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 # Test seams: a transport to use instead of the guarded one (an httpx.MockTransport), and the sleep.
 TRANSPORT: httpx.BaseTransport | None = None
 sleep: Callable[[float], None] = time.sleep
+
+
+class SendOptions(TypedDict, total=False):
+    """What a request may say besides method, URL and *what*; the defaults are ``_send``'s."""
+
+    params: Mapping[str, Any] | None
+    body: Any
+    accept: str
+    max_bytes: int
+    idempotent: bool | None
 
 
 @dataclass(frozen=True)
@@ -201,35 +212,21 @@ class GithubClient:
 
     # -- requests ---------------------------------------------------------------------------------
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        what: str,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-        accept: str = JSON_MEDIA,
-        max_bytes: int = MAX_JSON_BYTES,
-        idempotent: bool | None = None,
-    ) -> Reply:
+    def request(self, method: str, url: str, *, what: str, **options: Unpack[SendOptions]) -> Reply:
         """One API call with the retry policy; a failure is an :class:`IntegrationError` naming *what*.
 
         *idempotent* defaults to true for GET, PUT and DELETE; pass it for a POST that may be repeated
         harmlessly (adding a label).
         """
         try:
-            return self._send(
-                method, url, what=what, bearer=self._token(), params=params, body=body,
-                accept=accept, max_bytes=max_bytes, idempotent=idempotent,
-            )  # fmt: skip
+            return self._send(method, url, what=what, bearer=self._token(), **options)
         except IntegrationError as exc:
             if self.settings.uses_app and "rejected the token" in str(exc):
                 auth.forget_token(self.settings)  # revoked: the next task asks for a new one
             raise
 
-    def json(self, method: str, url: str, *, what: str, **kwargs: Any) -> Any:
-        return self.request(method, url, what=what, **kwargs).json(what)
+    def json(self, method: str, url: str, *, what: str, **options: Unpack[SendOptions]) -> Any:
+        return self.request(method, url, what=what, **options).json(what)
 
     def _send(
         self,

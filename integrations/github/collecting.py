@@ -31,18 +31,25 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _identity(repo: str, found: JSON) -> JSON:
+    """The fields a pull request and an issue snapshot both begin with."""
+    return {
+        "org": repo.split("/", 1)[0],
+        "repo": repo,
+        "number": found.get("number"),
+        "url": found.get("html_url"),
+        "author": _login(found.get("user")),
+        "title": text(found.get("title")),
+    }
+
+
 def pull_snapshot(repo: str, pull: JSON) -> JSON:
     merged = pull.get("merged") is True or bool(pull.get("merged_at"))
     head = pull.get("head") or {}
     base = pull.get("base") or {}
     head, base = (part if isinstance(part, dict) else {} for part in (head, base))
     return {
-        "org": repo.split("/", 1)[0],
-        "repo": repo,
-        "number": pull.get("number"),
-        "url": pull.get("html_url"),
-        "author": _login(pull.get("user")),
-        "title": text(pull.get("title")),
+        **_identity(repo, pull),
         "status": "merged" if merged else str(pull.get("state") or "open"),
         "draft": pull.get("draft") is True,
         "labels": labels_of(pull.get("labels")),
@@ -59,12 +66,7 @@ def pull_snapshot(repo: str, pull: JSON) -> JSON:
 
 def issue_snapshot(repo: str, issue: JSON) -> JSON:
     return {
-        "org": repo.split("/", 1)[0],
-        "repo": repo,
-        "number": issue.get("number"),
-        "url": issue.get("html_url"),
-        "author": _login(issue.get("user")),
-        "title": text(issue.get("title")),
+        **_identity(repo, issue),
         "state": str(issue.get("state") or "open"),
         "labels": labels_of(issue.get("labels")),
         "comment_count": _int(issue.get("comments")),

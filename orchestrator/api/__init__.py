@@ -2,7 +2,8 @@
 
 Conventions every route follows (new ones too): ids in paths use the ``{id:…}`` converter
 (:mod:`orchestrator.api.paths`), ``response=`` comes from :func:`orchestrator.api.errors.responses`
-so every status is documented, refusals raise ``HttpError`` and answer ``{"detail": string}``, and
+so every status is documented, refusals raise ``HttpError`` (or a service's ``Refusal``) and answer
+``{"detail": string}``, list routes page through :mod:`orchestrator.api.pages`, and
 ``@api_permission(...)`` (:mod:`orchestrator.security.permissions`) says who may call it.
 """
 

@@ -6,15 +6,15 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
-from orchestrator.actions.undo import UndoError, action_undo
-from orchestrator.api.errors import responses
+from orchestrator.actions.undo import action_undo
+from orchestrator.api.errors import found_or_404, responses
 from orchestrator.api.ledger_out import ActionOut, action_out
+from orchestrator.api.pages import Listing, PageNumber, PageSize
 from orchestrator.models import ActionRecord
 from orchestrator.security.permissions import api_permission
-from orchestrator.ui.selectors import NAME_PATTERN, FilterError, actions_page
+from orchestrator.ui.selectors import NAME_PATTERN, actions_page
 
 router = Router(tags=["actions"])
 
@@ -29,48 +29,22 @@ class ActionQuery(Schema):
     # Listed in the schema; the filter itself answers 400 naming the valid ones for anything else.
     status: str | None = Field(None, json_schema_extra={"enum": list(ActionRecord.Status.values)})
     item: int | None = Field(None, description="Only this item's actions (its id)")
-    page: int = Field(1, ge=1, le=10_000)
-    limit: int = Field(50, ge=1, le=200)
+    page: PageNumber = 1
+    limit: PageSize = 50
 
 
-class ActionPageOut(Schema):
-    actions: list[ActionOut]
-    page: int
-    next_page: int | None
+ACTIONS = Listing("ActionPageOut", "actions", ActionOut, action_out, codes=(400, 422))
 
 
-@router.get(
-    "",
-    response=responses(ActionPageOut, 400, 422),
-    summary="List ledger rows (newest first)",
-)
+@ACTIONS.route(router, summary="List ledger rows (newest first)")
 @api_permission("view_activity")
 def action_list(request: HttpRequest, query: Query[ActionQuery]) -> dict[str, Any]:
-    try:
-        page = actions_page(
-            integration=query.integration,
-            status=query.status,
-            item=query.item,
-            number=query.page,
-            size=query.limit,
-        )
-    except FilterError as exc:
-        raise HttpError(400, str(exc)) from None
-    return {
-        "actions": [action_out(r) for r in page.rows],
-        "page": page.number,
-        "next_page": page.number + 1 if page.has_next else None,
-    }
+    return ACTIONS.answer(actions_page, query)
 
 
 @router.post("/{id:action_id}/undo", response=responses(UndoOut, 404, 409, 502), summary="Undo an action")
 @api_permission("undo_action")
 def action_undo_endpoint(request: HttpRequest, action_id: int) -> dict[str, Any]:
-    record = ActionRecord.objects.filter(pk=action_id).first()
-    if record is None:
-        raise HttpError(404, f"Action '{action_id}' not found")
-    try:
-        action_undo(record=record)
-    except UndoError as exc:
-        raise HttpError(exc.status, exc.detail) from None
+    record = found_or_404(ActionRecord.objects.filter(pk=action_id), f"Action '{action_id}'")
+    action_undo(record=record)  # an UndoError answers its own status (orchestrator/api/errors.py)
     return {"id": record.pk, "status": ActionRecord.Status.UNDONE.value}

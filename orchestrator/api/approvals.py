@@ -12,13 +12,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from orchestrator.actions.approvals import (
-    ApprovalError,
-    approval_decide,
-    approval_fail,
-    approvals_expire_due,
-)
-from orchestrator.api.errors import BODY, BodyIn, Text, responses
+from orchestrator.actions.approvals import approval_decide, approval_fail, approvals_expire_due
+from orchestrator.api.errors import BODY, BodyIn, Text, found_or_404, responses
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Approval
 from orchestrator.security.permissions import api_permission, require_approval_answer
@@ -88,14 +83,10 @@ def approval_list(request: HttpRequest, status: ApprovalStatus | None = None) ->
 )
 @api_permission("answer_approval")
 def approval_answer(request: HttpRequest, approval_id: int, body: DecisionIn) -> dict[str, Any]:
-    approval = Approval.objects.filter(pk=approval_id).first()
-    if approval is None:
-        raise HttpError(404, f"Approval '{approval_id}' not found")
+    approval = found_or_404(Approval.objects.filter(pk=approval_id), f"Approval '{approval_id}'")
     require_approval_answer(request.user, action=approval.action, option=body.option)
     try:
-        decision = approval_decide(approval=approval, option=body.option)
-    except ApprovalError as exc:
-        raise HttpError(exc.status, exc.detail) from None
+        decision = approval_decide(approval=approval, option=body.option)  # ApprovalError: its status
     except ValueError as exc:  # the service or script changed since the approval was asked for
         approval_fail(approval=approval, error=str(exc))
         raise HttpError(409, f"Approval {approval.pk} cannot run: {exc}") from None

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
-from orchestrator.api.errors import responses
+from orchestrator.api.pages import Listing, PageNumber, PageSize
 from orchestrator.api.timestamps import iso
 from orchestrator.egress.selectors import egress_page
 from orchestrator.models import EgressRecord
@@ -23,8 +23,8 @@ ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 class EgressQuery(Schema):
     day: date | None = Field(None, description="a local day, YYYY-MM-DD; default: every day")
     destination: str | None = Field(None, max_length=255, description="a host, as listed (host or host:port)")
-    page: int = Field(1, ge=1, le=10_000)
-    limit: int = Field(50, ge=1, le=200)
+    page: PageNumber = 1
+    limit: PageSize = 50
 
     @field_validator("day", mode="before")
     @classmethod
@@ -52,12 +52,6 @@ class EgressOut(Schema):
     redactions: dict[str, int]
 
 
-class EgressPageOut(Schema):
-    egress: list[EgressOut]
-    page: int
-    next_page: int | None
-
-
 def egress_out(row: EgressRecord) -> dict[str, Any]:
     return {
         "id": row.pk,
@@ -77,12 +71,10 @@ def egress_out(row: EgressRecord) -> dict[str, Any]:
     }
 
 
-@router.get("", response=responses(EgressPageOut, 422), summary="List outbound requests (newest first)")
+EGRESS = Listing("EgressPageOut", "egress", EgressOut, egress_out, codes=(422,))
+
+
+@EGRESS.route(router, summary="List outbound requests (newest first)")
 @api_permission("view_activity")
 def egress_list(request: HttpRequest, query: Query[EgressQuery]) -> dict[str, Any]:
-    page = egress_page(day=query.day, destination=query.destination, number=query.page, size=query.limit)
-    return {
-        "egress": [egress_out(row) for row in page.rows],
-        "page": page.number,
-        "next_page": page.number + 1 if page.has_next else None,
-    }
+    return EGRESS.answer(egress_page, query)

@@ -2,25 +2,30 @@
 
 Every refusal — 400, 401, 403, 404, 409, 413, 415, 422 — has this body, and the OpenAPI schema
 says so: build a route's ``response=`` with :func:`responses` (``responses(ItemOut, 404)``) so the
-codes it can answer are documented. Request validation (422) is flattened from ninja's list of
-problems into one line naming each field (``body.content: Field required``). Client JSON is parsed
-by :class:`JsonParser`: ``application/json`` only (415) and within the limits of
-:mod:`orchestrator.security.json_input` (422).
+codes it can answer are documented. A service's :class:`~orchestrator.refusals.Refusal` answers
+with its own status and detail, so routes let them through. Request validation (422) is flattened
+from ninja's list of problems into one line naming each field (``body.content: Field required``).
+Client JSON is parsed by :class:`JsonParser`: ``application/json`` only (415) and within the limits
+of :mod:`orchestrator.security.json_input` (422).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 from pydantic import ConfigDict, Field
 
+from orchestrator.refusals import Refusal
 from orchestrator.security.json_input import InputError, json_parse
+
+M = TypeVar("M", bound=Model)
 
 JSON_TYPE = "application/json"
 # What every route may answer besides its own codes: no credentials (exposed mode), no permission.
@@ -61,6 +66,14 @@ def responses(ok: Any, *codes: int, status: int = 200) -> dict[int, Any]:
     for code in (*COMMON, *codes):
         out[code] = Detail
     return out
+
+
+def found_or_404(rows: QuerySet[M], name: str) -> M:
+    """The first of *rows*, or a 404 saying ``<name> not found`` (``"Task 'abc'"``)."""
+    row = rows.first()
+    if row is None:
+        raise HttpError(404, f"{name} not found")
+    return row
 
 
 def _where(loc: Iterable[Any]) -> str:
@@ -108,6 +121,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return detail(request, validation_detail(exc.errors), 422)
+
+    @api.exception_handler(Refusal)
+    def refusal(request: HttpRequest, exc: Refusal) -> HttpResponse:
+        # A service saying no (orchestrator/refusals.py) answers with its own status and words.
+        return detail(request, exc.detail, exc.status)
 
     @api.exception_handler(InputError)
     def input_error(request: HttpRequest, exc: InputError) -> HttpResponse:

@@ -6,18 +6,17 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
-from orchestrator.api.errors import responses
 from orchestrator.api.ledger_out import ActionOut, action_out
+from orchestrator.api.pages import Listing, PageNumber, PageSize
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Item
 from orchestrator.security.permissions import api_permission
+from orchestrator.ui.pagination import Page
 from orchestrator.ui.selectors import (
     CLASSIFICATION_PATTERN,
     NAME_PATTERN,
-    FilterError,
     ItemFilters,
     items_page,
 )
@@ -36,8 +35,8 @@ class ItemQuery(Schema):
     action: str | None = Field(
         None, pattern=NAME_PATTERN, description="Only items with this action in the ledger, e.g. archive"
     )
-    page: int = Field(1, ge=1, le=10_000)
-    limit: int = Field(50, ge=1, le=200)
+    page: PageNumber = 1
+    limit: PageSize = 50
 
 
 class ItemOut(Schema):
@@ -52,12 +51,6 @@ class ItemOut(Schema):
     first_seen: str
     last_seen: str
     actions: list[ActionOut]
-
-
-class ItemPageOut(Schema):
-    items: list[ItemOut]
-    page: int
-    next_page: int | None
 
 
 def item_out(item: Item) -> dict[str, Any]:
@@ -76,28 +69,18 @@ def item_out(item: Item) -> dict[str, Any]:
     }
 
 
-@router.get(
-    "",
-    response=responses(ItemPageOut, 400, 422),
-    summary="List recent items (newest first)",
-)
-@api_permission("view_activity")
-def item_list(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
-    try:
-        filters = ItemFilters.parse(
-            integration=query.integration,
-            platform=query.platform,
-            classification=query.classification,
-            action=query.action,
-        )
-    except FilterError as exc:
-        raise HttpError(400, str(exc)) from None
-    page = items_page(filters, query.page, query.limit)
+def _items_page(*, number: int, size: int, **filters: str | None) -> Page[Item]:
+    page = items_page(ItemFilters.parse(**filters), number, size)
     for item in page.rows:
         for record in item.actions:  # type: ignore[attr-defined]
             record.item = item  # already loaded: no query per action
-    return {
-        "items": [item_out(i) for i in page.rows],
-        "page": page.number,
-        "next_page": page.number + 1 if page.has_next else None,
-    }
+    return page
+
+
+ITEMS = Listing("ItemPageOut", "items", ItemOut, item_out, codes=(400, 422))
+
+
+@ITEMS.route(router, summary="List recent items (newest first)")
+@api_permission("view_activity")
+def item_list(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
+    return ITEMS.answer(_items_page, query)

@@ -6,14 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from pydantic import Field
 
-from orchestrator.api.errors import responses
+from orchestrator.api.pages import Listing, PageNumber, PageSize
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Run
 from orchestrator.security.permissions import api_permission
-from orchestrator.ui.selectors import NAME_PATTERN, FilterError, runs_page
+from orchestrator.ui.selectors import NAME_PATTERN, runs_page
 
 router = Router(tags=["runs"])
 
@@ -23,8 +22,8 @@ class RunQuery(Schema):
     platform: str | None = Field(None, pattern=NAME_PATTERN)
     # Listed in the schema; the filter itself answers 400 naming the valid ones for anything else.
     status: str | None = Field(None, json_schema_extra={"enum": list(Run.Status.values)})
-    page: int = Field(1, ge=1, le=10_000)
-    limit: int = Field(50, ge=1, le=200)
+    page: PageNumber = 1
+    limit: PageSize = 50
 
 
 class RunOut(Schema):
@@ -43,12 +42,6 @@ class RunOut(Schema):
     error: str
 
 
-class RunPageOut(Schema):
-    runs: list[RunOut]
-    page: int
-    next_page: int | None
-
-
 def run_out(run: Run) -> dict[str, Any]:
     return {
         "id": run.pk,
@@ -62,21 +55,10 @@ def run_out(run: Run) -> dict[str, Any]:
     }
 
 
-@router.get("", response=responses(RunPageOut, 400, 422), summary="List runs (newest first)")
+RUNS = Listing("RunPageOut", "runs", RunOut, run_out, codes=(400, 422))
+
+
+@RUNS.route(router, summary="List runs (newest first)")
 @api_permission("view_activity")
 def run_list(request: HttpRequest, query: Query[RunQuery]) -> dict[str, Any]:
-    try:
-        page = runs_page(
-            integration=query.integration,
-            platform=query.platform,
-            status=query.status,
-            number=query.page,
-            size=query.limit,
-        )
-    except FilterError as exc:
-        raise HttpError(400, str(exc)) from None
-    return {
-        "runs": [run_out(r) for r in page.rows],
-        "page": page.number,
-        "next_page": page.number + 1 if page.has_next else None,
-    }
+    return RUNS.answer(runs_page, query)

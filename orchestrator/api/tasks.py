@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from orchestrator.api.errors import responses
+from orchestrator.api.errors import found_or_404, responses
 from orchestrator.api.timestamps import iso
 from orchestrator.models import Task
 from orchestrator.queue.deadletter import NotRerunnable, task_rerun
@@ -51,9 +51,7 @@ def task_out(task: Task) -> dict[str, Any]:
 @router.get("/{task_id}", response=responses(TaskOut, 404), exclude_unset=True, summary="Task status")
 @api_permission("view_activity")
 def task_detail(request: HttpRequest, task_id: str) -> dict[str, Any]:
-    task = Task.objects.filter(uid=task_id).first()
-    if task is None:
-        raise HttpError(404, f"Task '{task_id}' not found")
+    task = found_or_404(Task.objects.filter(uid=task_id), f"Task '{task_id}'")
     return task_out(task)
 
 
@@ -67,9 +65,7 @@ def task_detail(request: HttpRequest, task_id: str) -> dict[str, Any]:
 )
 @api_permission("run_integration")
 def task_retry(request: HttpRequest, task_id: str) -> dict[str, Any]:
-    task = Task.objects.filter(uid=task_id).first()
-    if task is None:
-        raise HttpError(404, f"Task '{task_id}' not found")
+    task = found_or_404(Task.objects.filter(uid=task_id), f"Task '{task_id}'")
     try:
         rerun = task_rerun(task=task)
     except NotRerunnable as exc:

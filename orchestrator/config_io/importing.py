@@ -69,25 +69,15 @@ IGNORED_DIRECTORIES = ("task_queue", "chats", "custom_integrations")
 
 def unstorable_text(value: Any, where: str) -> list[str]:
     """Every string (key or value) in *value* that no database can store as text, by its path."""
-    from orchestrator.security.json_input import text_problem
+    from orchestrator.security.json_input import text_problems
 
-    problems: list[str] = []
-    pending: list[tuple[str, Any]] = [(where, value)]
-    while pending:
-        place, current = pending.pop()
-        if isinstance(current, str):
-            problem = text_problem(current)
-            if problem is not None:
-                problems.append(f"{place or 'config'}: {problem}")
-        elif isinstance(current, dict):
-            for key, inner in current.items():
-                child = f"{place}.{key}" if place else str(key)
-                if isinstance(key, str) and (problem := text_problem(key)) is not None:
-                    problems.append(f"{place or 'config'}: a key {problem}")
-                pending.append((child, inner))
-        elif isinstance(current, list):
-            pending.extend((f"{place}[{index}]", inner) for index, inner in enumerate(current))
-    return sorted(problems)
+    found = text_problems(
+        value,
+        where,
+        key_place=lambda place, key: f"{place}.{key}" if place else str(key),
+        index_place=lambda place, index: f"{place}[{index}]",
+    )
+    return sorted(f"{place or 'config'}: {problem}" for place, problem in found)
 
 
 def config_import(*, config: Any, secrets: Mapping[str, Any]) -> ImportReport:

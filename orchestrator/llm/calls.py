@@ -145,11 +145,8 @@ def classify_scored(
         record.model = scores.model or record.model
         record.add_tokens(scores.prompt_tokens, 0)
         return answers.values_from_scores(profile.name, schema, asked, scores.probabilities)
-    except LLMError as exc:
-        record.outcome, record.error = exc.outcome, str(exc)
-        raise
     except Exception as exc:
-        record.outcome, record.error = LLMCall.Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+        _note_failure(record, exc)
         raise
     finally:
         record.latency_s = time.monotonic() - started
@@ -189,6 +186,19 @@ def chat(
             purpose="chat",
             options=CHAT_OPTIONS,
         )
+
+
+def _note_failure(record: CallRecord, exc: Exception) -> None:
+    """A failed call's outcome: an :class:`LLMError`'s own (with the raw replies of a structured
+    call that never matched its schema), or ``error`` naming any other exception."""
+    if not isinstance(exc, LLMError):
+        record.outcome, record.error = LLMCall.Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+        return
+    record.outcome, record.error = exc.outcome, str(exc)
+    if isinstance(exc, StructuredOutputError):
+        record.raw_replies = [
+            {"reply": reply, "error": error} for reply, error in zip(exc.raw_replies, exc.errors, strict=True)
+        ]
 
 
 def _fill(record: CallRecord, completions: list[Completion]) -> None:
@@ -246,16 +256,8 @@ def run_call(
                 attempts.completions.append(completion)
                 return completion.text
             return complete_structured(backend, request, attempts=attempts)
-    except LLMError as exc:
-        record.outcome, record.error = exc.outcome, str(exc)
-        if isinstance(exc, StructuredOutputError):
-            record.raw_replies = [
-                {"reply": reply, "error": error}
-                for reply, error in zip(exc.raw_replies, exc.errors, strict=True)
-            ]
-        raise
     except Exception as exc:
-        record.outcome, record.error = LLMCall.Outcome.ERROR, f"{type(exc).__name__}: {exc}"
+        _note_failure(record, exc)
         raise
     finally:
         record.latency_s = time.monotonic() - started

@@ -135,13 +135,7 @@ def _script_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
         defined = ", ".join(sorted(catalog.scripts)) or "none"
         raise RuleSyntaxError(f"script {name!r} is not defined; defined scripts: {defined}")
     inputs = _inputs("script", value.get("inputs"))
-    return ActionTemplate(
-        ActionKind.SCRIPT,
-        name,
-        reversible_tier(catalog.scripts[name]),
-        inputs=inputs,
-        taint=_input_taint(inputs, catalog.sensitive.get(name, frozenset())),
-    )
+    return _called(ActionKind.SCRIPT, name, catalog.scripts[name], inputs, catalog)
 
 
 def _service_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
@@ -161,15 +155,23 @@ def _service_action(value: Any, catalog: ActionCatalog) -> ActionTemplate:
     if not isinstance(human_log, str):
         raise RuleSyntaxError("service.human_log must be text (a template)")
     inputs = _inputs("service", value.get("inputs"))
-    return ActionTemplate(
+    return _called(
         ActionKind.SERVICE,
         call,
-        reversible_tier(catalog.services[call]),
-        inputs=inputs,
-        taint=_input_taint(inputs, catalog.sensitive.get(call, frozenset())),
+        catalog.services[call],
+        inputs,
+        catalog,
         human_log=compile_value(human_log),
         on_result=_on_result(value.get("on_result")),
     )
+
+
+def _called(
+    kind: ActionKind, name: str, reversible: bool, inputs: Node, catalog: ActionCatalog, **more: Any
+) -> ActionTemplate:
+    """A script or service action: irreversible unless declared reversible, its sensitive inputs tainted."""
+    taint = _input_taint(inputs, catalog.sensitive.get(name, frozenset()))
+    return ActionTemplate(kind, name, reversible_tier(reversible), inputs=inputs, taint=taint, **more)
 
 
 def _input_taint(inputs: Node, sensitive: frozenset[str]) -> tuple[TaintedParameter, ...]:

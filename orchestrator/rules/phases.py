@@ -21,7 +21,7 @@ from jinja2 import meta
 from orchestrator.rules.actions import ActionTemplate
 from orchestrator.rules.automations import CompiledAutomation
 from orchestrator.rules.provenance import CLASSIFICATION_NAMESPACE, Provenance
-from orchestrator.rules.templates import DictNode, Expression, ListNode, Node, Text
+from orchestrator.rules.templates import Expression, Node, Text, leaves
 
 _PARSER = jinja2.Environment(autoescape=False)  # noqa: S701 - parsed for names only, never rendered
 
@@ -40,16 +40,11 @@ def _names(source: str) -> frozenset[str]:
 
 
 def _template_sources(node: Node | None) -> Iterable[str]:
-    if isinstance(node, Expression):
-        yield "{{" + node.source + "}}"
-    elif isinstance(node, Text):
-        yield node.source
-    elif isinstance(node, ListNode):
-        for item in node.items:
-            yield from _template_sources(item)
-    elif isinstance(node, DictNode):
-        for _, item in node.items:
-            yield from _template_sources(item)
+    for leaf in () if node is None else leaves(node):
+        if isinstance(leaf, Expression):
+            yield "{{" + leaf.source + "}}"
+        elif isinstance(leaf, Text):
+            yield leaf.source
 
 
 def reads_classification(action: ActionTemplate) -> bool:

@@ -21,7 +21,7 @@ from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from orchestrator.rules.provenance import CLASSIFICATION_NAMESPACE
-from orchestrator.rules.templates import DictNode, Expression, ListNode, Literal, Node, Text
+from orchestrator.rules.templates import Expression, Literal, Node, Text, leaves
 
 _PARSER = SandboxedEnvironment()  # parses only, to list the variables a template reads
 
@@ -46,18 +46,11 @@ class TaintedParameter:
 
 
 def _sources(node: Node) -> Iterator[str]:
-    if isinstance(node, Literal):
-        return
-    if isinstance(node, Expression | Text):
-        yield from sorted(meta.find_undeclared_variables(_PARSER.parse(node.source)))
-    elif isinstance(node, ListNode):
-        for item in node.items:
-            yield from _sources(item)
-    elif isinstance(node, DictNode):
-        for _, item in node.items:
-            yield from _sources(item)
-    else:  # an unknown node kind: fail safe
-        yield CLASSIFICATION_NAMESPACE
+    for leaf in leaves(node):
+        if isinstance(leaf, Expression | Text):
+            yield from sorted(meta.find_undeclared_variables(_PARSER.parse(leaf.source)))
+        elif not isinstance(leaf, Literal):  # an unknown node kind: fail safe
+            yield CLASSIFICATION_NAMESPACE
 
 
 def taint_of(node: Node | None) -> tuple[Taint, tuple[str, ...]]:

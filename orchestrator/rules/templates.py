@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -76,6 +76,18 @@ class DictNode:
 
     def render(self, context: Mapping[str, Any]) -> Any:
         return {key: node.render(context) for key, node in self.items}
+
+
+def leaves(node: Node) -> Iterator[Node]:
+    """The nodes inside *node* that are not lists or mappings (literals, templates), in order."""
+    if isinstance(node, ListNode):
+        for item in node.items:
+            yield from leaves(item)
+    elif isinstance(node, DictNode):
+        for _, item in node.items:
+            yield from leaves(item)
+    else:
+        yield node
 
 
 def compile_value(value: Any) -> Node:

@@ -120,27 +120,29 @@ Message-ID: <corpus-4@notify.attacker.example>""",
 )
 
 
+def _opened(url: str, number: int, author: str, title: str, body: str, labels: list[str]) -> JSON:
+    """GitHub's JSON for a pull request or an issue a stranger opened on 1 December 2025."""
+    return {
+        "number": number,
+        "html_url": url,
+        "user": {"login": author},
+        "title": title,
+        "state": "open",
+        "labels": [{"name": name} for name in labels],
+        "created_at": "2025-12-01T09:00:00Z",
+        "updated_at": "2025-12-01T09:00:00Z",
+        "body": body,
+    }
+
+
 def _pull(number: int, title: str, body: str, additions: int, labels: list[str]) -> Callable[[str], JSON]:
     def build(repo: str) -> JSON:
         from integrations.github.collecting import pull_snapshot
 
-        pull = {
-            "number": number,
-            "html_url": f"https://github.com/{repo}/pull/{number}",
-            "user": {"login": "drive-by-contributor"},
-            "title": title,
-            "state": "open",
-            "draft": False,
-            "labels": [{"name": name} for name in labels],
-            "additions": additions,
-            "deletions": 1,
-            "changed_files": 1,
-            "created_at": "2025-12-01T09:00:00Z",
-            "updated_at": "2025-12-01T09:00:00Z",
-            "head": {"sha": "0" * 40, "ref": "patch-1"},
-            "base": {"ref": "main"},
-            "body": body,
-        }
+        url = f"https://github.com/{repo}/pull/{number}"
+        pull = _opened(url, number, "drive-by-contributor", title, body, labels)
+        pull.update(draft=False, additions=additions, deletions=1, changed_files=1)
+        pull.update(head={"sha": "0" * 40, "ref": "patch-1"}, base={"ref": "main"})
         return pull_snapshot(repo, pull)
 
     return build
@@ -150,18 +152,8 @@ def _issue(number: int, title: str, body: str) -> Callable[[str], JSON]:
     def build(repo: str) -> JSON:
         from integrations.github.collecting import issue_snapshot
 
-        issue = {
-            "number": number,
-            "html_url": f"https://github.com/{repo}/issues/{number}",
-            "user": {"login": "drive-by-reporter"},
-            "title": title,
-            "state": "open",
-            "labels": [],
-            "comments": 0,
-            "created_at": "2025-12-01T09:00:00Z",
-            "updated_at": "2025-12-01T09:00:00Z",
-            "body": body,
-        }
+        url = f"https://github.com/{repo}/issues/{number}"
+        issue = {**_opened(url, number, "drive-by-reporter", title, body, []), "comments": 0}
         return issue_snapshot(repo, issue)
 
     return build

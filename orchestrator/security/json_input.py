@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
 MAX_DEPTH = 32
@@ -72,23 +73,34 @@ def _child(where: str, key: Any) -> str:
     return f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}"
 
 
-def text_check(value: Any, *, where: str) -> None:
-    """Refuse the first string (key or value) in *value* that is not storable text, naming its place."""
+def text_problems(
+    value: Any,
+    where: str,
+    *,
+    key_place: Callable[[str, Any], str] = _child,
+    index_place: Callable[[str, int], str] = _child,
+) -> Iterator[tuple[str, str]]:
+    """``(place, problem)`` for each string (key or value) in *value* that is not storable text; the
+    place of a mapping's value is ``key_place(place, key)``, of a list's ``index_place(place, i)``."""
     pending: list[tuple[str, Any]] = [(where, value)]
     while pending:
         place, current = pending.pop()
         if isinstance(current, str):
-            problem = text_problem(current)
-            if problem is not None:
-                raise InputError(422, f"{place}: {problem}")
+            if (problem := text_problem(current)) is not None:
+                yield place, problem
         elif isinstance(current, dict):
             for key, inner in current.items():
-                problem = text_problem(key)
-                if problem is not None:
-                    raise InputError(422, f"{place}: a key {problem}")
-                pending.append((_child(place, key), inner))
+                if isinstance(key, str) and (problem := text_problem(key)) is not None:
+                    yield place, f"a key {problem}"
+                pending.append((key_place(place, key), inner))
         elif isinstance(current, list):
-            pending.extend((_child(place, index), inner) for index, inner in enumerate(current))
+            pending.extend((index_place(place, index), inner) for index, inner in enumerate(current))
+
+
+def text_check(value: Any, *, where: str) -> None:
+    """Refuse the first string (key or value) in *value* that is not storable text, naming its place."""
+    for place, problem in text_problems(value, where):
+        raise InputError(422, f"{place}: {problem}")
 
 
 def _no_constants(name: str) -> Any:

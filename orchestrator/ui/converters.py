@@ -1,6 +1,11 @@
-"""Strict path converters for UI routes: anything else in the path is a 404, never a 500."""
+"""Strict path converters for UI routes: anything else in the path is a 404, never a 500.
+
+Text segments are Django's :class:`StringConverter` (the value passes through) with a narrower pattern.
+"""
 
 from __future__ import annotations
+
+from django.urls.converters import StringConverter
 
 
 class DigitsConverter:
@@ -16,33 +21,15 @@ class DigitsConverter:
         return str(int(value))
 
 
-class TaskUidConverter:
+class TaskUidConverter(StringConverter):
     regex = "[0-9a-f]{32}"
 
-    def to_python(self, value: str) -> str:
-        return value
 
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class IntegrationIdConverter:
+class IntegrationIdConverter(StringConverter):
     """``type.name`` as the configuration allows it."""
 
     regex = "[a-z0-9][a-z0-9_-]*\\.[a-z0-9][a-z0-9_-]*"
 
-    def to_python(self, value: str) -> str:
-        return value
 
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class PlatformConverter:
+class PlatformConverter(StringConverter):
     regex = "[a-z0-9][a-z0-9_-]*"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value

@@ -21,6 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from orchestrator.sockets import pump_stop
 from orchestrator.ui.access import socket_permitted
 from orchestrator.ui.overview import pulse
 
@@ -64,10 +65,7 @@ class UiConsumer(AsyncWebsocketConsumer):
         self.pump = asyncio.ensure_future(self._pump())
 
     async def disconnect(self, code: int) -> None:
-        if self.pump is not None:
-            self.pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.pump
+        await pump_stop(self.pump)
         if self.joined and self.channel_layer is not None:
             await self.channel_layer.group_discard(GROUP, self.channel_name)
 

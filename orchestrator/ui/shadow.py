@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 
 from orchestrator.actions.corrections import calibration_report
 from orchestrator.actions.shadow import (
@@ -22,7 +21,8 @@ from orchestrator.models import PlatformConfig
 from orchestrator.rules.calibration import BUCKETS
 from orchestrator.security.permissions import PermissionRefused, require_superuser
 from orchestrator.ui.access import ui_view
-from orchestrator.ui.operations import back
+from orchestrator.ui.operations import Flash, goes_back
+from orchestrator.ui.views import show
 
 BUCKET_LABELS = [f"{i / BUCKETS:.1f}" for i in range(BUCKETS)]
 
@@ -34,43 +34,34 @@ def shadow_page(request: HttpRequest) -> HttpResponse:
         for found in calibration_report()
     ]
     platforms = PlatformConfig.objects.filter(mode="shadow").select_related("integration")
-    return render(
-        request,
-        "ui/shadow.html",
-        {
-            "nav": "shadow",
-            "automations": shadow_automations(),
-            "platforms": platforms,
-            "calibration": calibration,
-        },
+    return show(
+        request, "shadow", automations=shadow_automations(), platforms=platforms, calibration=calibration
     )
 
 
 @ui_view(permission="view_activity", post=True)
-def shadow_promote_view(request: HttpRequest, config_id: int, index: int) -> HttpResponse:
+@goes_back("/ui/shadow/")
+def shadow_promote_view(request: HttpRequest, config_id: int, index: int) -> None:
     try:
         require_superuser(request.user, "Promoting a shadow automation")
         promoted = shadow_promote(config_id=config_id, index=index, user=request.user)
     except (PermissionRefused, PromotionError) as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(
-            request,
-            f"Promoted {promoted.label} on {promoted.config}: it acts from the next run "
-            f"(shadow figures: {promoted.figures.describe()}).",
-        )
-    return back(request, "/ui/shadow/")
+        raise Flash(exc.detail) from None
+    messages.success(
+        request,
+        f"Promoted {promoted.label} on {promoted.config}: it acts from the next run "
+        f"(shadow figures: {promoted.figures.describe()}).",
+    )
 
 
 @ui_view(permission="view_activity", post=True)
-def shadow_promote_platform_view(request: HttpRequest, config_id: int) -> HttpResponse:
+@goes_back("/ui/shadow/")
+def shadow_promote_platform_view(request: HttpRequest, config_id: int) -> None:
     try:
         require_superuser(request.user, "Promoting a shadow platform")
         promoted: list[ShadowAutomation] = shadow_promote_platform(config_id=config_id, user=request.user)
     except (PermissionRefused, PromotionError) as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(
-            request, f"Promoted the platform: its {len(promoted)} shadow automation(s) act from the next run."
-        )
-    return back(request, "/ui/shadow/")
+        raise Flash(exc.detail) from None
+    messages.success(
+        request, f"Promoted the platform: its {len(promoted)} shadow automation(s) act from the next run."
+    )

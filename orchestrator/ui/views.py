@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,21 +18,33 @@ from orchestrator.ui.pagination import page_number
 from orchestrator.ui.selectors import FilterError, ItemFilters
 
 
+def show(request: HttpRequest, nav: str, **context: Any) -> HttpResponse:
+    """Render the page ``ui/<nav>.html``; *nav* also marks its entry in the menu."""
+    return render(request, f"ui/{nav}.html", {"nav": nav, **context})
+
+
+def day_asked(request: HttpRequest) -> date:
+    """The local day ``?day=`` names; today, with a message saying so, when it names none."""
+    try:
+        return selectors.parse_day(request.GET.get("day"))
+    except FilterError as exc:
+        messages.error(request, f"{exc}; showing today instead.")
+        return timezone.localdate()
+
+
 @ui_view(permission="view_activity")
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(
+    today = timezone.localdate()
+    return show(
         request,
-        "ui/dashboard.html",
-        {
-            "nav": "dashboard",
-            "integrations": overview.integration_rows(),
-            "depth": overview.queue_depth(),
-            "failed": selectors.tasks_failed(1, size=10),
-            "failed_count": overview.failed_count(),
-            "approvals_count": overview.pending_approvals_count(),
-            "today": timezone.localdate(),
-            "audit": selectors.audit_latest(timezone.localdate()),
-        },
+        "dashboard",
+        integrations=overview.integration_rows(),
+        depth=overview.queue_depth(),
+        failed=selectors.tasks_failed(1, size=10),
+        failed_count=overview.failed_count(),
+        approvals_count=overview.pending_approvals_count(),
+        today=today,
+        audit=selectors.audit_latest(today),
     )
 
 
@@ -60,11 +75,7 @@ def items(request: HttpRequest) -> HttpResponse:
             for p in i.platforms.all()
         }
     )
-    return render(
-        request,
-        "ui/items.html",
-        {"nav": "items", "page": page, "rows": rows, "filters": filters, "platforms": platforms},
-    )
+    return show(request, "items", page=page, rows=rows, filters=filters, platforms=platforms)
 
 
 @ui_view(permission="view_activity")
@@ -73,44 +84,33 @@ def approvals(request: HttpRequest) -> HttpResponse:
 
     approvals_expire_due()  # expiry is recorded whenever approvals are read
     page = selectors.approvals_inbox(page_number(request.GET.get("page")))
-    return render(request, "ui/approvals.html", {"nav": "approvals", "page": page})
+    return show(request, "approvals", page=page)
 
 
 @ui_view(permission="view_activity")
 def queue(request: HttpRequest) -> HttpResponse:
     from orchestrator.models import Task
 
-    return render(
+    return show(
         request,
-        "ui/queue.html",
-        {
-            "nav": "queue",
-            "depth": overview.queue_depth(),
-            "running": selectors.tasks_open(Task.Status.RUNNING),
-            "pending": selectors.tasks_open(Task.Status.PENDING),
-            "failed": selectors.tasks_failed(page_number(request.GET.get("page"))),
-        },
+        "queue",
+        depth=overview.queue_depth(),
+        running=selectors.tasks_open(Task.Status.RUNNING),
+        pending=selectors.tasks_open(Task.Status.PENDING),
+        failed=selectors.tasks_failed(page_number(request.GET.get("page"))),
     )
 
 
 @ui_view(permission="view_activity")
 def logs(request: HttpRequest) -> HttpResponse:
-    try:
-        day = selectors.parse_day(request.GET.get("day"))
-    except FilterError as exc:
-        messages.error(request, f"{exc}; showing today instead.")
-        day = timezone.localdate()
-    page = selectors.audit_day(day, page_number(request.GET.get("page")))
-    return render(
+    day = day_asked(request)
+    return show(
         request,
-        "ui/logs.html",
-        {
-            "nav": "logs",
-            "day": day,
-            "previous_day": day.fromordinal(day.toordinal() - 1),
-            "next_day": day.fromordinal(day.toordinal() + 1),
-            "is_today": day >= timezone.localdate(),
-            "page": page,
-            "chain": chain_status(fresh=request.GET.get("verify") == "1"),
-        },
+        "logs",
+        day=day,
+        previous_day=day.fromordinal(day.toordinal() - 1),
+        next_day=day.fromordinal(day.toordinal() + 1),
+        is_today=day >= timezone.localdate(),
+        page=selectors.audit_day(day, page_number(request.GET.get("page"))),
+        chain=chain_status(fresh=request.GET.get("verify") == "1"),
     )
