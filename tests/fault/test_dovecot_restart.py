@@ -92,7 +92,20 @@ def test_a_run_completes_after_dovecot_is_restarted_mid_run(
     kill_dovecot(own_dovecot)
     done_while_up = archived.count()
     assert done_while_up < MESSAGES, "the run should have been interrupted mid-way"
-    time.sleep(DOWN_S)  # tasks meet a dead server: connection refused, then retry with backoff
+    # Down until a task has met the dead server (connection refused or dropped), and at least
+    # DOWN_S: the fault must hit a task, not fall between two of them.
+    down_since = time.monotonic()
+
+    def met_the_outage() -> bool:
+        hit = Task.objects.exclude(error="").exists() or ActionRecord.objects.exclude(error="").exists()
+        return hit and time.monotonic() - down_since >= DOWN_S
+
+    wait_until(
+        met_the_outage,
+        timeout=90,
+        interval=0.2,
+        what="a task to meet the dead server",
+    )
     own_dovecot.launch()
 
     wait_until(
