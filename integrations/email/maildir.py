@@ -202,34 +202,36 @@ class MaildirStore:
         return key_material_of(header + body[:RAW_BODY_PREFIX_BYTES])
 
     def move(self, folder: str, uid: Uid, destination: str) -> Uid | None:
-        source, target = self._box(folder), self._box(destination)
+        """A rename into the destination's ``cur/``: atomic, and the message's bytes untouched."""
+        path = self._path(folder, uid)
+        self._box(destination)  # the folder must exist
+        key, _, info = path.name.partition(self.root.colon)
+        target = self._dir(destination) / "cur" / f"{key}{self.root.colon}{info or '2,'}"
         try:
-            message = source.get_message(str(uid))
-        except KeyError:
+            os.rename(path, target)
+        except FileNotFoundError:
             raise IntegrationError(f"message {uid} is no longer in {folder}", permanent=True) from None
         if destination == INBOX:
-            message.set_date(time.time())  # arrives anew, above the discovery checkpoint
-        new_key = target.add(message)  # copy first, then remove: a crash leaves a duplicate, not a loss
-        source.remove(str(uid))
-        return new_key
+            now = time.time()
+            os.utime(target, (now, now))  # arrives anew, above the discovery checkpoint
+        return key
 
     def flags(self, folder: str, uid: Uid) -> frozenset[str]:
         self._path(folder, uid)
         return self._listing(folder)[str(uid)][1]
 
     def set_flag(self, folder: str, uid: Uid, flag: str, on: bool) -> None:
-        box = self._box(folder)
+        """Flags live in the file name: a rename, never a rewrite (Python's ``mailbox`` would
+        re-serialise the message, changing its bytes and failing on raw 8-bit headers)."""
+        path = self._path(folder, uid)
+        key, _, info = path.name.partition(self.root.colon)
+        letters = set(info[2:]) if info.startswith("2,") else set()
+        (letters.add if on else letters.discard)(LETTERS[flag])
+        target = self._dir(folder) / "cur" / f"{key}{self.root.colon}2,{''.join(sorted(letters))}"
         try:
-            message = box.get_message(str(uid))
-        except KeyError:
+            os.rename(path, target)  # keeps the file's time, so its arrival order
+        except FileNotFoundError:
             raise IntegrationError(f"message {uid} is no longer in {folder}", permanent=True) from None
-        letter = LETTERS[flag]
-        if on:
-            message.add_flag(letter)
-            message.set_subdir("cur")
-        else:
-            message.remove_flag(letter)
-        box[str(uid)] = message  # rewrites the file under the same key, keeping its time
 
     def append(self, folder: str, raw: bytes, flags: frozenset[str]) -> Uid | None:
         message = mailbox.MaildirMessage(raw)

@@ -128,8 +128,12 @@ class Dovecot:
         for sub in ("mail", "home"):
             os.chown(self.root / sub, dovecot_user.pw_uid, dovecot_user.pw_gid)
         self.plain_port, self.tls_port = free_port(), free_port()
+        (self.root / "dovecot.conf").write_text(self.config_text())
+        return self.launch()
+
+    def launch(self) -> Dovecot:
+        """Start the master on the configured ports (again, after :meth:`stop`: a restart)."""
         config = self.root / "dovecot.conf"
-        config.write_text(self.config_text())
         self.process = subprocess.Popen(
             [shutil.which("dovecot") or "/usr/sbin/dovecot", "-F", "-c", str(config)],
             stdout=subprocess.DEVNULL,
