@@ -8,7 +8,7 @@ request at once (a valid reply for the schema it is sent); a fresh data dir with
 integration whose LLM profile points at the stub (``max_concurrency`` from the flag) and two
 automations (archive CI mail, flag the boss's low-priority mail); then the real ``manage.py
 supervisor`` (daphne and the worker clusters, as ``make run`` starts them). The run is triggered
-over HTTP (``POST /api/integrations/email.bench/run``) and timed until every message is
+over HTTP (``POST /integrations/email.bench/run``) and timed until every message is
 classified and evaluated and the run is done.
 
 Counted, not timed (deterministic on a loaded machine): IMAP logins (Dovecot's log), LLM requests
@@ -28,6 +28,7 @@ import pwd
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -203,12 +204,24 @@ def progress(db: Path) -> tuple[int, int, str]:
 def task_spans(db: Path) -> dict[str, Any]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
         rows = conn.execute("SELECT type, status FROM orchestrator_task").fetchall()
+        timeline = conn.execute(
+            "SELECT type, priority, (julianday(started_at) - julianday(t0)) * 86400,"
+            " (julianday(finished_at) - julianday(started_at)) * 86400"
+            " FROM orchestrator_task, (SELECT min(created_at) AS t0 FROM orchestrator_task) ORDER BY started_at"
+        ).fetchall()
         actions = conn.execute(
             "SELECT count(*) FROM orchestrator_actionrecord WHERE status='done'"
         ).fetchone()
     by_stage = Counter(t.rsplit(".", 1)[-1] for t, _ in rows)
     failed = [t for t, status in rows if status == "failed"]
-    return {"tasks": len(rows), "by_stage": dict(by_stage), "failed": failed, "actions": int(actions[0])}
+    spans = [f"{t.rsplit('.', 1)[-1]}/{p} +{start:.2f}s {took:.2f}s" for t, p, start, took in timeline]
+    return {
+        "tasks": len(rows),
+        "by_stage": dict(by_stage),
+        "failed": failed,
+        "actions": int(actions[0]),
+        "timeline": spans,
+    }
 
 
 def queries(count_dir: Path) -> tuple[int, dict[str, list[int]]]:
@@ -240,10 +253,11 @@ def one_run(server: Dovecot, number: int, args: argparse.Namespace) -> dict[str,
             count=args.messages,
             automations=AUTOMATIONS,
         )
-        run_python(
-            f"from django.core.management import call_command\ncall_command('migrate', verbosity=0)\n{seed}",
-            env,
+        # manage.py creates the data dir's encryption key (the seed stores a secret), as `make run` does.
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=REPO_ROOT, env=env, check=True
         )
+        run_python(seed, env)
         steward = StewardServer(data_dir, free_port(), env)
         steward.start()
         try:
@@ -254,7 +268,7 @@ def one_run(server: Dovecot, number: int, args: argparse.Namespace) -> dict[str,
             if not db.exists():
                 db = next(data_dir.glob("*.sqlite3"))
             started = time.monotonic()
-            httpx.post(f"{steward.url}/api/integrations/email.bench/run", timeout=30).raise_for_status()
+            httpx.post(f"{steward.url}/integrations/email.bench/run", timeout=30).raise_for_status()
             while True:
                 items, finished, status = progress(db)
                 if items >= args.messages and finished >= items and status in {"done", "failed"}:
