@@ -207,7 +207,8 @@ def task_spans(db: Path) -> dict[str, Any]:
         timeline = conn.execute(
             "SELECT type, priority, (julianday(started_at) - julianday(t0)) * 86400,"
             " (julianday(finished_at) - julianday(started_at)) * 86400"
-            " FROM orchestrator_task, (SELECT min(created_at) AS t0 FROM orchestrator_task) ORDER BY started_at"
+            " FROM orchestrator_task, (SELECT min(created_at) AS t0 FROM orchestrator_task)"
+            " ORDER BY started_at"
         ).fetchall()
         actions = conn.execute(
             "SELECT count(*) FROM orchestrator_actionrecord WHERE status='done'"
