@@ -143,6 +143,9 @@ class StubLLM:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body in one segment: written apart, Nagle and the client's delayed ACK
+            # held every reply ~40 ms (an "instant" model that was not).
+            wbufsize = 64 * 1024
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
