@@ -1,6 +1,6 @@
 """Queue benchmark (docs/BENCHMARKS.md): enqueue rate, drain rate and priority latency through real workers.
 
-    .venv/bin/python bench/queue_throughput.py [--postgres] [--runs 5] [--tasks 1000]
+    .venv/bin/python bench/queue_throughput.py [--postgres] [--runs 5] [--tasks 1000] [--enqueue-only]
 
 Runs against a fresh database (a temporary SQLite file, or with ``--postgres`` a temporary database
 on 127.0.0.1:5432) and real ``manage.py qcluster`` processes with the production cluster settings.
