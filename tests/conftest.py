@@ -168,6 +168,14 @@ def _fresh_dummy_effects() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_queue_policies() -> None:
+    """A rolled-back test sends no signal: no test may see the policies another one cached."""
+    from orchestrator.queue.policies import policies_forget
+
+    policies_forget()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_integration_list() -> None:
     """A rolled-back test sends no signal: no test may see the list another one rendered."""
     from orchestrator.api.integration_list import integration_list_forget

@@ -13,10 +13,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from integrations.base import Collected, PlatformContext
-from integrations.email.config import MailSettings, context_settings
+from integrations.email.config import MailSettings
 from integrations.email.keys import FINGERPRINT_PREFIX, KeyMaterial, base_of
 from integrations.email.parsing import ParsedMessage, parse_message
-from integrations.email.store import INBOX, MailStore, RawMessage, Uid, local_errors, open_store
+from integrations.email.sessions import pooled_store
+from integrations.email.store import INBOX, MailStore, RawMessage, Uid
 
 logger = logging.getLogger(__name__)
 JSON = dict[str, Any]
@@ -92,9 +93,5 @@ def collect(ctx: PlatformContext, keys: list[str] | Mapping[str, JSON]) -> Itera
     """``email.inbox.collect``: *keys* may be a mapping key → stored fields (saves a DB read)."""
     key_list = list(keys)
     fields = keys if isinstance(keys, Mapping) else ctx.stored_fields(key_list)
-    store = open_store(context_settings(ctx))
-    try:
-        with local_errors():
-            yield from collect_from(store, key_list, fields)
-    finally:
-        store.close()
+    with pooled_store(ctx) as store:
+        yield from collect_from(store, key_list, fields)

@@ -21,7 +21,8 @@ from integrations.base import Discovered, PlatformContext
 from integrations.email.config import option_limit, window_start
 from integrations.email.keys import base_of, numbered
 from integrations.email.parsing import ANSWERED, FLAGGED, SEEN
-from integrations.email.store import INBOX, Identity, MailStore, Uid, mail_store
+from integrations.email.sessions import pooled_store
+from integrations.email.store import INBOX, Identity, MailStore, Uid
 
 JSON = dict[str, Any]
 
@@ -111,5 +112,5 @@ def discover(
 def check(ctx: PlatformContext, known: Mapping[str, JSON]) -> list[Discovered]:
     """``email.inbox.check``: one store session for the whole task."""
     limit, since = option_limit(ctx.options), window_start(ctx.options)
-    with mail_store(ctx) as store:
+    with pooled_store(ctx) as store:
         return discover(store, known, limit=limit, since=since)

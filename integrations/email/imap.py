@@ -161,6 +161,20 @@ class ImapSession:
         self.conn = None
         self.selected = None
 
+    def refresh(self) -> bool:
+        """NOOP, and forget the selected folder and the folder list, so a session kept between
+        tasks sees what changed meanwhile; False (closed) when the server no longer answers."""
+        if self.conn is None:
+            return False
+        try:
+            self._run("NOOP", self.conn.noop)
+        except IntegrationError:
+            self.close()
+            return False
+        self.selected = None
+        self._folders = None
+        return True
+
     # --- plumbing ---------------------------------------------------------------------------
     def _run(self, name: str, func: Any, *args: Any) -> list[Any]:
         """Run one imaplib call; a NO/BAD answer or a dropped connection becomes IntegrationError."""

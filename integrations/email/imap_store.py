@@ -54,6 +54,11 @@ class ImapStore:
     def alive(self) -> bool:
         return self.session.conn is not None
 
+    def reuse(self) -> bool:
+        """Ready this session for another task (a NOOP; the next SELECT and LIST read afresh), or
+        False when it no longer answers."""
+        return self.session.refresh()
+
     # --- discovery --------------------------------------------------------------------------
     def inbox_validity(self) -> str:
         return str(self.session.select(INBOX, readonly=True).uidvalidity)

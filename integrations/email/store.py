@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from integrations.base import IntegrationError, PlatformContext
-from integrations.email.config import MailSettings, context_settings
+from integrations.base import IntegrationError
+from integrations.email.config import MailSettings
 from integrations.email.keys import KeyMaterial
 
 Uid = int | str
@@ -165,14 +165,3 @@ def open_store(settings: MailSettings) -> MailStore:
     from integrations.email.imap_store import ImapStore
 
     return ImapStore.connect(settings)
-
-
-@contextmanager
-def mail_store(ctx: PlatformContext) -> Iterator[MailStore]:
-    """One store for one task (one IMAP login), closed on exit."""
-    store = open_store(context_settings(ctx))
-    try:
-        with local_errors():
-            yield store
-    finally:
-        store.close()

@@ -44,10 +44,10 @@ def breaker_result(profile: LLMProfile) -> CheckResult | None:
     state = breaker_state(profile)
     if not state.is_open:
         return None
-    # A pending classify task with an error is one waiting to be retried.
-    waiting = (
-        Task.objects.filter(type__endswith=".classify", status=Task.Status.PENDING).exclude(error="").count()
-    )
+    # A pending classify task with an error is one waiting to be retried; it carries a batch of
+    # items (``items``), or one (``item``, queued before classify took batches).
+    retrying = Task.objects.filter(type__endswith=".classify", status=Task.Status.PENDING).exclude(error="")
+    waiting = sum(len(payload.get("items") or [0]) for payload in retrying.values_list("payload", flat=True))
     return CheckResult(
         f"llm:{profile.name}:breaker",
         False,

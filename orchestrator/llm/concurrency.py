@@ -10,11 +10,17 @@ instead of holding a worker.
 
 Leases expire (a holder's after the call's total-time cap, a waiter's unless it keeps polling), and
 rows of a process that is gone from this host are reclaimed at once, so a killed worker frees its
-slot.
+slot. A waiter sleeps on a doorbell that every release rings (``llm.<profile>``), so it takes a
+freed slot at once; it polls only as a safety net (or every :data:`POLL_S` without a doorbell).
+
+A batch of calls in one thread (a classify task's share of its items) takes its slot once with
+:func:`holding`: every :func:`slot` inside it on the same profile reuses that slot with no round
+trip, and only extends its expiry when the remaining time would not cover one more call.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import random
 import socket
@@ -22,6 +28,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -97,6 +104,10 @@ def _try_claim(profile: LLMProfile, me: LLMLease, *, limit: int, hold_s: float) 
 
 def acquire(profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float = SLOT_WAIT_S) -> str:
     """Take a slot on *profile* and return its token, or raise :class:`LLMBusy` after *wait_s*."""
+    return _acquire(profile, priority=priority, hold_s=hold_s, wait_s=wait_s).token
+
+
+def _acquire(profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float) -> LLMLease:
     now = timezone.now()
     me = LLMLease.objects.create(
         profile=profile,
@@ -139,25 +150,82 @@ def acquire(profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float 
     finally:
         if bell is not None:
             bell.close()
-    return me.token
+    return me
 
 
 def _wake_topic(profile_pk: int) -> str:
     return f"llm.{profile_pk}"
 
 
-def release(token: str) -> None:
-    profile_pk = LLMLease.objects.filter(token=token).values_list("profile_id", flat=True).first()
+def release(token: str, *, profile_pk: int | None = None) -> None:
+    """Give the slot back and wake a waiter (one query when the caller knows the profile)."""
+    if profile_pk is None:
+        profile_pk = LLMLease.objects.filter(token=token).values_list("profile_id", flat=True).first()
     LLMLease.objects.filter(token=token).delete()
     if profile_pk is not None:
         ring_on_commit(_wake_topic(profile_pk))  # a waiter takes the slot now, not at its next poll
 
 
+@dataclass
+class _Held:
+    profile_pk: int
+    token: str = ""  # empty until the first call inside :func:`holding` takes the slot
+    expires: float = 0.0  # time.monotonic() when the row's expires_at passes
+
+
+_held: contextvars.ContextVar[_Held | None] = contextvars.ContextVar("steward_llm_slot", default=None)
+
+
+@contextmanager
+def holding(profile: LLMProfile) -> Iterator[None]:
+    """Keep the slot of the first call inside the block for every later call on *profile* in this
+    thread (or context), and give it back at the end; see the module doc. Takes nothing until a
+    call needs it, so a batch the rules answered entirely costs no round trip."""
+    if _reusable(profile) is not None:
+        yield
+        return
+    held = _Held(profile.pk)
+    reset = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(reset)
+        if held.token:
+            release(held.token, profile_pk=profile.pk)
+
+
+def _reusable(profile: LLMProfile) -> _Held | None:
+    held = _held.get()
+    return held if held is not None and held.profile_pk == profile.pk else None
+
+
+def _keep(held: _Held, profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float) -> None:
+    """Take the held slot (first call) or keep its row alive for one more call of up to *hold_s*.
+
+    Taken and extended for two calls' worth, so a batch extends it once per *hold_s* of elapsed
+    time, not once per call."""
+    if not held.token:
+        held.token = _acquire(profile, priority=priority, hold_s=2 * hold_s, wait_s=wait_s).token
+        held.expires = time.monotonic() + 2 * hold_s
+        return
+    if held.expires - time.monotonic() >= hold_s:
+        return
+    LLMLease.objects.filter(token=held.token).update(
+        expires_at=timezone.now() + timedelta(seconds=2 * hold_s)
+    )
+    held.expires = time.monotonic() + 2 * hold_s
+
+
 @contextmanager
 def slot(profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float = SLOT_WAIT_S) -> Iterator[None]:
-    """Hold a slot on *profile* for the duration of the block."""
+    """Hold a slot on *profile* for the duration of the block (the one :func:`holding` took, if any)."""
+    held = _reusable(profile)
+    if held is not None:
+        _keep(held, profile, priority=priority, hold_s=hold_s, wait_s=wait_s)
+        yield
+        return
     token = acquire(profile, priority=priority, hold_s=hold_s, wait_s=wait_s)
     try:
         yield
     finally:
-        release(token)
+        release(token, profile_pk=profile.pk)

@@ -9,7 +9,9 @@ understands, such as a server refusing ``response_format``, is not retried.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +47,24 @@ def _retry_after(response: httpx.Response) -> float | None:
     return min(max(value, 0.0), RETRY_AFTER_MAX_S)
 
 
+_local = threading.local()
+
+
+def _thread_client() -> httpx.Client:
+    """This thread's client, kept between calls: building one loads the CA bundle (~60 ms here,
+    more than an instant model's answer) and a kept client reuses its keep-alive connections. A
+    new one when the CA environment changes (``SSL_CERT_FILE``/``SSL_CERT_DIR``)."""
+    trust = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    kept: tuple[tuple[str | None, str | None], httpx.Client] | None = getattr(_local, "client", None)
+    if kept is not None and kept[0] == trust and not kept[1].is_closed:
+        return kept[1]
+    if kept is not None:
+        kept[1].close()
+    client = httpx.Client()
+    _local.client = (trust, client)
+    return client
+
+
 def post_json(
     url: str,
     body: dict[str, Any],
@@ -60,52 +80,45 @@ def post_json(
     Raises :class:`LLMTimeout` when the deadline passes and :class:`LLMUnavailable` when the
     retries run out on connection errors, 429 or 5xx.
     """
-    owned = client is None
-    http = client or httpx.Client()
+    http = client or _thread_client()
     last_problem = "no time left for a request"
     timed_out = True  # until a request fails some other way
     response_delay: float | None = None
-    try:
-        for retry in range(MAX_RETRIES + 1):
-            if retry:
-                delay = backoff_delay(retry)
-                if response_delay is not None:
-                    delay = max(delay, response_delay)
-                if time.monotonic() + delay >= deadline:
-                    break
-                logger.info("LLM server %s: %s; retry %d in %.1fs", url, last_problem, retry, delay)
-                time.sleep(delay)
-            response_delay = None
-            left = deadline - time.monotonic()
-            if left <= 0:
+    for retry in range(MAX_RETRIES + 1):
+        if retry:
+            delay = backoff_delay(retry)
+            if response_delay is not None:
+                delay = max(delay, response_delay)
+            if time.monotonic() + delay >= deadline:
                 break
-            request = http.build_request(
-                "POST", url, json=body, headers=headers, timeout=min(timeout_s, left)
-            )
-            try:
-                response = http.send(request)
-            except httpx.TimeoutException as exc:
-                if not isinstance(exc, httpx.ConnectTimeout):  # the prompt may have left: say so
-                    egress_record(url=url, bytes_sent=len(request.content))
-                last_problem, timed_out = f"no answer within {min(timeout_s, left):.1f}s", True
-                continue
-            except httpx.TransportError as exc:
-                last_problem, timed_out = f"cannot connect ({type(exc).__name__}: {exc})", False
-                continue
-            # Every request that reached the server is one egress row (the embedded model sends none).
-            egress_record(
-                url=url,
-                bytes_sent=len(request.content),
-                bytes_received=len(response.content),
-                status=response.status_code,
-            )
-            if response.is_success or is_final(response) or not _is_retryable(response.status_code):
-                return response
-            last_problem, timed_out = f"HTTP {response.status_code}", False
-            response_delay = _retry_after(response)
-    finally:
-        if owned:
-            http.close()
+            logger.info("LLM server %s: %s; retry %d in %.1fs", url, last_problem, retry, delay)
+            time.sleep(delay)
+        response_delay = None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        request = http.build_request("POST", url, json=body, headers=headers, timeout=min(timeout_s, left))
+        try:
+            response = http.send(request)
+        except httpx.TimeoutException as exc:
+            if not isinstance(exc, httpx.ConnectTimeout):  # the prompt may have left: say so
+                egress_record(url=url, bytes_sent=len(request.content))
+            last_problem, timed_out = f"no answer within {min(timeout_s, left):.1f}s", True
+            continue
+        except httpx.TransportError as exc:
+            last_problem, timed_out = f"cannot connect ({type(exc).__name__}: {exc})", False
+            continue
+        # Every request that reached the server is one egress row (the embedded model sends none).
+        egress_record(
+            url=url,
+            bytes_sent=len(request.content),
+            bytes_received=len(response.content),
+            status=response.status_code,
+        )
+        if response.is_success or is_final(response) or not _is_retryable(response.status_code):
+            return response
+        last_problem, timed_out = f"HTTP {response.status_code}", False
+        response_delay = _retry_after(response)
     if timed_out:
         raise LLMTimeout(f"LLM server {url} timed out: {last_problem}")
     raise LLMUnavailable(f"LLM server {url} unavailable after retries: {last_problem}")

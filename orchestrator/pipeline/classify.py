@@ -1,4 +1,5 @@
-"""The classify stage: one LLM call per item for all of its platform's classifications.
+"""The classify stage: one LLM call per item for all of its platform's classifications, a batch
+of items per task, asked about concurrently up to the LLM profile's ``max_concurrency``.
 
 Questions a deterministic feature of the item decides (:mod:`.rule_answers`: a noreply sender,
 bulk mail, a CI sender) are answered by that rule; the model is asked the rest.
@@ -8,24 +9,37 @@ dotted path with the ``STEWARD_CLASSIFIER`` setting — tests point it at a dete
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from integrations.base import ClassificationSpec, IntegrationError
+from orchestrator.audit import audit_many
 from orchestrator.egress.scope import egress_scope
 from orchestrator.json_schema import schema_errors
+from orchestrator.llm import concurrency
 from orchestrator.llm.breaker import LLMCircuitOpen
+from orchestrator.llm.errors import LLMBusy
 from orchestrator.models import Item, LLMProfile, Task
-from orchestrator.pipeline.context import task_context
-from orchestrator.pipeline.item_audit import audit_classified
-from orchestrator.pipeline.next_stage import evaluate_classified_enqueue, evaluate_enqueue
+from orchestrator.pipeline.context import StageContext, task_context
+from orchestrator.pipeline.item_audit import classified_note
+from orchestrator.pipeline.next_stage import (
+    classify_items,
+    classifying_now,
+    evaluate_classified_enqueue,
+    evaluate_enqueue,
+)
 from orchestrator.pipeline.outage import run_outage_noted, run_outage_over
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.pipeline.rule_answers import rule_answers
+from orchestrator.queue.execution import is_permanent
 from orchestrator.rules.classifications import reply_schema
 from orchestrator.rules.phases import Phase
 from orchestrator.running.runs import run_count
@@ -58,19 +72,6 @@ def _classified_by(item: Item, rules: PlatformRules) -> dict[str, Any]:
     }
 
 
-def _earlier_twin_running(task: Task, item: Item) -> bool:
-    """Is an older classify task for *item* running right now (a retried or re-queued twin)?
-
-    Of two running at once the older one goes on, so exactly one asks the LLM; if it fails, it is
-    retried itself (or re-run after its lease when its worker died), so nothing is lost.
-    """
-    return (
-        Task.objects.filter(type=task.type, status=Task.Status.RUNNING, pk__lt=task.pk, payload__item=item.pk)
-        .filter(payload__integration=item.integration_id)
-        .exists()
-    )
-
-
 def answer_classifications(
     profile: LLMProfile,
     classifications: Mapping[str, ClassificationSpec],
@@ -100,52 +101,186 @@ def answer_classifications(
     return ordered, answered_by
 
 
-def classify(task: Task) -> dict[str, Any]:
-    """Classify one item (payload ``item``), store the values, then queue the batched evaluate.
+@dataclass
+class _Answered:
+    values: dict[str, Any]
+    answered_by: dict[str, Any]
 
-    Skips items that are gone or already answered for this content and question set. Without an
-    LLM profile on the integration the task fails permanently, saying where to set one. While the
-    profile's circuit breaker is open the task waits, and the run's error says so
-    (:mod:`orchestrator.pipeline.outage`).
+
+@dataclass
+class _Batch:
+    """The items of one classify task, shared by the threads that ask the model about them."""
+
+    pending: deque[Item]
+    answered: dict[int, _Answered] = field(default_factory=dict)
+    failed: list[tuple[Item, Exception]] = field(default_factory=list)  # permanent: the rest go on
+    transient: Exception | None = None  # the first: the task is retried for what is left
+    circuit_open: LLMCircuitOpen | None = None  # the breaker opened: nobody starts another item
+    busy: LLMBusy | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_item(self) -> Item | None:
+        with self.lock:
+            return self.pending.popleft() if self.pending and self.circuit_open is None else None
+
+    @property
+    def retry_error(self) -> Exception | None:
+        """What the task is retried with: the open breaker first (its attempt is given back)."""
+        return self.circuit_open or self.transient
+
+
+def _answer(ctx: StageContext, rules: PlatformRules, item: Item, priority: int) -> _Answered:
+    assert rules.profile is not None
+    snapshot = item.snapshot if isinstance(item.snapshot, dict) else {}
+    with egress_scope(item_id=item.pk, integration_id=ctx.integration_id):
+        values, answered_by = answer_classifications(
+            rules.profile, rules.classifications, snapshot, item.llm_input, priority=priority
+        )
+    problems = schema_errors(values, reply_schema(rules.classifications))
+    if problems:  # the LLM layer validates too; what is stored must never be off-schema
+        raise IntegrationError(
+            f"classifier reply does not match the schema: {'; '.join(problems)}", permanent=True
+        )
+    return _Answered(values, answered_by)
+
+
+def _work(ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int) -> None:
+    """Take items off the batch until none is left, holding one LLM slot throughout."""
+    assert rules.profile is not None
+    with concurrency.holding(rules.profile):
+        while (item := batch.next_item()) is not None:
+            try:
+                answered = _answer(ctx, rules, item, priority)
+            except LLMBusy as exc:  # no slot for this thread: the others finish the batch
+                with batch.lock:
+                    batch.pending.appendleft(item)
+                    batch.busy = exc
+                return
+            except LLMCircuitOpen as exc:  # the rest would fail fast too
+                with batch.lock:
+                    batch.circuit_open = batch.circuit_open or exc
+                return
+            except Exception as exc:
+                with batch.lock:
+                    if is_permanent(exc):
+                        batch.failed.append((item, exc))
+                    else:  # each failure counts towards the breaker, as one task per item did
+                        batch.transient = batch.transient or exc
+                continue
+            with batch.lock:
+                batch.answered[item.pk] = answered
+
+
+def _in_thread(ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int) -> None:
+    try:
+        _work(ctx, rules, batch, priority)
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
+def _answer_batch(ctx: StageContext, rules: PlatformRules, items: list[Item], priority: int) -> _Batch:
+    """Ask about every item, in up to ``max_concurrency`` threads (one slot each); in this thread
+    alone inside a transaction (the tests), where other connections could not see the items."""
+    assert rules.profile is not None
+    batch = _Batch(deque(items))
+    threads = min(rules.profile.max_concurrency, len(items)) if rules.profile.pk else 1
+    if threads <= 1 or connection.in_atomic_block:
+        _work(ctx, rules, batch, priority)
+        return batch
+    workers = [
+        threading.Thread(target=_in_thread, args=(ctx, rules, batch, priority), name=f"classify-{n}")
+        for n in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return batch
+
+
+def _store(ctx: StageContext, rules: PlatformRules, items: list[Item], batch: _Batch) -> list[Item]:
+    """Save the answers of the batch (one UPDATE, one audit append) and count them on the run."""
+    assert rules.profile is not None
+    now = timezone.now()
+    done, notes = [], []
+    for item in items:
+        answered = batch.answered.get(item.pk)
+        if answered is None:
+            continue
+        item.classification = answered.values
+        item.classified_by = {**_classified_by(item, rules), "answers": answered.answered_by}
+        item.classified_at = item.last_seen = now
+        done.append(item)
+        notes.append(classified_note(item, answered.values, rules.profile.name, answered.answered_by))
+    if done:
+        Item.objects.bulk_update(done, ["classification", "classified_by", "classified_at", "last_seen"])
+        audit_many(notes)
+        run_count(ctx.run_id, classified=len(done))
+    return done
+
+
+def _to_classify(task: Task, ctx: StageContext, rules: PlatformRules) -> tuple[list[Item], str]:
+    """The task's items that still need an answer, or none and why."""
+    items = list(
+        Item.objects.filter(
+            pk__in=classify_items(task.payload), status=Item.Status.ACTIVE, snapshot__isnull=False
+        ).order_by("pk")
+    )
+    if not items:
+        return [], "item gone or not collected"
+    answered = [item for item in items if not rules.needs_classification(item)]
+    if answered and rules.decides:
+        evaluate_enqueue(ctx, rules, [item.pk for item in answered], task.run, phase=Phase.LLM)
+    items = [item for item in items if rules.needs_classification(item)]
+    if not items:
+        return [], "already classified for this content and these questions"
+    # Of two tasks running at once for an item, the older one goes on, so exactly one asks the
+    # LLM; if it fails, it is retried itself (or re-run after its lease when its worker died).
+    taken = classifying_now(ctx, [item.pk for item in items], before=task.pk)
+    items = [item for item in items if item.pk not in taken]
+    if not items:
+        return [], "an earlier task is classifying this item now"
+    return items, ""
+
+
+def classify(task: Task) -> dict[str, Any]:
+    """Classify a batch of items (payload ``items``), store the values, then queue evaluate.
+
+    Skips items that are gone, already answered for this content and question set, or being
+    classified by an older task right now. Without an LLM profile on the integration the task
+    fails permanently, saying where to set one. The model is asked about up to the profile's
+    ``max_concurrency`` items at once. What was answered is stored even when another item
+    failed: a transient failure (the LLM down, no free slot) retries the task for the rest; an
+    off-schema reply fails it permanently, naming the item. While the profile's circuit breaker is
+    open the task waits, and the run's error says so (:mod:`orchestrator.pipeline.outage`).
     """
-    ctx = task_context(task.payload)
+    ctx = replace(task_context(task.payload), run_id=task.run_id)
     rules = platform_rules(ctx)
-    item = Item.objects.filter(pk=task.payload["item"], status=Item.Status.ACTIVE).first()
-    if item is None or item.snapshot is None:
-        return {"skipped": "item gone or not collected"}
-    if not rules.needs_classification(item):
-        if rules.decides:
-            evaluate_enqueue(ctx, rules, [item.pk], task.run, phase=Phase.LLM)
-        return {"skipped": "already classified for this content and these questions"}
-    if _earlier_twin_running(task, item):
-        return {"skipped": "an earlier task is classifying this item now"}
+    items, skipped = _to_classify(task, ctx, rules)
+    if not items:
+        return {"skipped": skipped}
     if rules.profile is None:
         raise IntegrationError(
             f"Integration '{ctx.integration_id}' has classifications for platform '{ctx.platform}' "
             "but no LLM profile: choose one on the integration in the admin (field 'llm')",
             permanent=True,
         )
-    schema = reply_schema(rules.classifications)
-    snapshot = item.snapshot if isinstance(item.snapshot, dict) else {}
-    try:
-        with egress_scope(item_id=item.pk, integration_id=ctx.integration_id):
-            values, answered_by = answer_classifications(
-                rules.profile, rules.classifications, snapshot, item.llm_input, priority=task.priority
-            )
-    except LLMCircuitOpen as exc:  # the task waits (its attempt given back); the run says why
-        run_outage_noted(ctx, task.run_id, str(exc))
-        raise
-    run_outage_over(ctx, task.run_id, rules.profile.name)
-    problems = schema_errors(values, schema)
-    if problems:  # the LLM layer validates too; what is stored must never be off-schema
-        raise IntegrationError(
-            f"classifier reply does not match the schema: {'; '.join(problems)}", permanent=True
-        )
-    item.classification = values
-    item.classified_by = {**_classified_by(item, rules), "answers": answered_by}
-    item.classified_at = timezone.now()
-    item.save(update_fields=["classification", "classified_by", "classified_at", "last_seen"])
-    run_count(task.run_id, classified=1)
-    audit_classified(item, values, rules.profile.name, answered_by)
-    evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority)
-    return {"classified": item.pk, "values": values}
+    batch = _answer_batch(ctx, rules, items, task.priority)
+    done = _store(ctx, rules, items, batch)
+    if done:
+        evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority, gather=len(done) == 1)
+    if batch.circuit_open is not None:
+        run_outage_noted(ctx, task.run_id, str(batch.circuit_open))
+    elif batch.answered or batch.failed:
+        run_outage_over(ctx, task.run_id, rules.profile.name)
+    if batch.retry_error is not None:
+        raise batch.retry_error
+    if batch.failed:
+        item, exc = batch.failed[0]
+        more = f" (and {len(batch.failed) - 1} more)" if len(batch.failed) > 1 else ""
+        raise IntegrationError(f"{item.key}: {exc}{more}", permanent=True) from exc
+    if batch.pending and batch.busy is not None:
+        raise batch.busy  # no thread got a slot for these: re-queued, its attempt given back
+    if len(done) == 1:
+        return {"classified": done[0].pk, "values": done[0].classification}
+    return {"classified": len(done)}

@@ -37,12 +37,14 @@ def _batch(task: Task, integration_id: str, platform: str) -> list[Item]:
 
 
 def _mark_evaluated(items: list[Item]) -> None:
-    # Only up to the classification we read: a newer one meanwhile stays waiting for the next batch.
+    """One UPDATE per distinct classification time (a classify batch shares one), and only up to
+    the classification we read: a newer one meanwhile stays waiting for the next batch."""
+    by_time: dict[Any, list[int]] = {}
     for item in items:
         if item.classified_at is not None:
-            Item.objects.filter(pk=item.pk, classified_at=item.classified_at).update(
-                evaluated_at=item.classified_at
-            )
+            by_time.setdefault(item.classified_at, []).append(item.pk)
+    for classified_at, pks in by_time.items():
+        Item.objects.filter(pk__in=pks, classified_at=classified_at).update(evaluated_at=classified_at)
 
 
 def _keyed(action: PlannedAction, automations: list[Any]) -> PlannedAction:
@@ -121,7 +123,8 @@ def evaluate(task: Task) -> dict[str, Any]:
     if phase != Phase.DETERMINISTIC:  # the mark says "evaluated with this classification"
         _mark_evaluated(items)
     if "items" not in task.payload and len(items) == BATCH_SIZE:
-        evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority)  # more wait
+        # More wait: a full batch is there already, so no gathering wait before it.
+        evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority, gather=False)
     return {
         "evaluated": len(items),
         "phase": str(phase) if phase else "all",

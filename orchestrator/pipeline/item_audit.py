@@ -1,10 +1,12 @@
-"""Audit entries about items: discovered (once, at collect) and classified (with the values)."""
+"""Audit entries about items: discovered (once, at collect) and classified (with the values).
+
+Stages append the notes of a whole batch at once (:func:`orchestrator.audit.audit_many`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.audit import audit
+from orchestrator.audit import AuditNote
 from orchestrator.models import Item
 
 TITLE_FIELDS = ("subject", "title", "name")
@@ -28,8 +30,8 @@ def _values(values: dict[str, Any]) -> str:
     )
 
 
-def audit_discovered(item: Item) -> None:
-    audit(
+def discovered_note(item: Item) -> AuditNote:
+    return AuditNote(
         f"Discovered {item_title(item)} in {item.integration_id}/{item.platform}",
         integration_id=item.integration_id,
         item_key=item.key,
@@ -51,11 +53,11 @@ def _sources(answered_by: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def audit_classified(
+def classified_note(
     item: Item, values: dict[str, Any], profile: str, answered_by: dict[str, Any] | None = None
-) -> None:
+) -> AuditNote:
     sources = _sources(answered_by or {})
-    audit(
+    return AuditNote(
         f"Classified {item_title(item)}: {_values(values) or 'nothing asked'} (LLM profile {profile}"
         + (f"; {sources})" if sources else ")"),
         integration_id=item.integration_id,

@@ -2,8 +2,9 @@
 
 Stage task types are ``{type}.{platform}.{stage}`` and only :func:`stage_task_type` spells them.
 check is the entry task (priority 5, :func:`check_enqueue`, used by triggers); collect carries
-batches of new or changed items (priority 3); classify is one task per item (priority 6, 9 for
-low-trust items); evaluate and act carry batches of up to :data:`BATCH_SIZE` items at priority 7.
+batches of new or changed items (priority 3); classify carries batches too (priority 6, 9 for
+low-trust items; the task asks the model about its items concurrently, up to the profile's
+``max_concurrency``); evaluate and act carry batches of up to :data:`BATCH_SIZE` items at priority 7.
 Every follow-up belongs to the caller's Run. See docs/ARCHITECTURE.md (the pipeline).
 """
 
@@ -84,8 +85,16 @@ def collect_enqueue(where: StageAddress, item_pks: Sequence[int], run: Run | Non
     return len(batches)
 
 
-def classifying_now(ctx: StageAddress, item_pks: Iterable[int]) -> set[int]:
-    """The items among *item_pks* whose classify task is already pending or running.
+def classify_items(payload: dict[str, Any]) -> list[int]:
+    """The items a classify task is for (``item``: one queued before classify took batches)."""
+    if "items" in payload:
+        return [int(pk) for pk in payload["items"]]
+    return [int(payload["item"])] if payload.get("item") is not None else []
+
+
+def classifying_now(ctx: StageAddress, item_pks: Iterable[int], *, before: int | None = None) -> set[int]:
+    """The items among *item_pks* whose classify task is already pending or running (with
+    *before*: running, in a task older than that one).
 
     Queue dedup merges only with a *pending* twin; a trigger arriving while the classification
     runs would otherwise queue a second one and classify the item twice.
@@ -94,22 +103,33 @@ def classifying_now(ctx: StageAddress, item_pks: Iterable[int]) -> set[int]:
     if not wanted:
         return set()
     open_tasks = Task.objects.filter(
-        type=stage_task_type(ctx, "classify"),
-        status__in=[Task.Status.PENDING, Task.Status.RUNNING],
-        payload__integration=ctx.integration_id,
+        type=stage_task_type(ctx, "classify"), payload__integration=ctx.integration_id
     )
-    return {pk for pk in open_tasks.values_list("payload__item", flat=True) if pk in wanted}
+    if before is None:
+        open_tasks = open_tasks.filter(status__in=[Task.Status.PENDING, Task.Status.RUNNING])
+    else:
+        open_tasks = open_tasks.filter(status=Task.Status.RUNNING, pk__lt=before)
+    busy: set[int] = set()
+    for payload in open_tasks.values_list("payload", flat=True):
+        busy.update(pk for pk in classify_items(payload) if pk in wanted)
+    return busy
 
 
 def classify_enqueue(ctx: StageAddress, items: Iterable[Item], run: Run | None) -> list[Item]:
-    """One classify task per item (low-trust items wait behind everything else), except for items
-    already being classified. Returns the items queued."""
+    """Classify in batches (low-trust items in their own, waiting behind everything else), except
+    for items already being classified. Returns the items queued."""
     items = list(items)
     busy = classifying_now(ctx, [item.pk for item in items])
     queued = [item for item in items if item.pk not in busy]
-    for item in queued:
-        priority = LOW_TRUST_PRIORITY if item.low_trust else CLASSIFY_PRIORITY
-        enqueue(stage_task_type(ctx, "classify"), {**_base(ctx), "item": item.pk}, priority=priority, run=run)
+    for low_trust, priority in ((False, CLASSIFY_PRIORITY), (True, LOW_TRUST_PRIORITY)):
+        pks = sorted(item.pk for item in queued if item.low_trust == low_trust)
+        for batch in _batches(pks):
+            enqueue(
+                stage_task_type(ctx, "classify"),
+                {**_base(ctx), "items": list(batch)},
+                priority=priority,
+                run=run,
+            )
     return queued
 
 
@@ -147,7 +167,12 @@ def _gather_s() -> float:
 
 
 def evaluate_classified_enqueue(
-    ctx: StageAddress, rules: PlatformRules, run: Run | None, *, after_priority: int = EVALUATE_PRIORITY
+    ctx: StageAddress,
+    rules: PlatformRules,
+    run: Run | None,
+    *,
+    after_priority: int = EVALUATE_PRIORITY,
+    gather: bool = True,
 ) -> Task:
     """Queue evaluate for every item classified since it was last evaluated, in batches.
 
@@ -161,15 +186,20 @@ def evaluate_classified_enqueue(
     the first answers instead of after the last. With the setting at 0 (the tests) it waits behind
     the whole backlog instead: a handful of batches. Behind low-trust work (priority 9) it waits at
     that priority, so it runs after the classifications queued before it instead of once per item.
+
+    ``gather=False`` (a classify task that answered a batch, an evaluate batch that found more
+    waiting): there is a batch to evaluate already, so it runs ahead at once, without the wait.
     """
     gather_s = _gather_s()
     ahead = after_priority <= CLASSIFY_PRIORITY and gather_s > 0
+    if not gather:
+        gather_s = 0.0
     return enqueue(
         stage_task_type(ctx, "evaluate"),
         {**_base(ctx), "classified": True, "rules": rules.automations_hash},
         priority=CLASSIFIED_PRIORITY if ahead else max(EVALUATE_PRIORITY, after_priority),
         run=run,
-        not_before=timezone.now() + timedelta(seconds=gather_s) if ahead else None,
+        not_before=timezone.now() + timedelta(seconds=gather_s) if ahead and gather_s else None,
     )
 
 

@@ -8,14 +8,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from integrations import registry
+from orchestrator.audit import AuditNote, audit_many
 from orchestrator.models import Item, Run, Task
 from orchestrator.pipeline.act import act
 from orchestrator.pipeline.classify import classify
 from orchestrator.pipeline.context import StageContext, task_context
 from orchestrator.pipeline.evaluate import evaluate, has_deterministic_automations
-from orchestrator.pipeline.item_audit import audit_discovered
+from orchestrator.pipeline.item_audit import discovered_note
 from orchestrator.pipeline.next_stage import (
     classify_enqueue,
     collect_enqueue,
@@ -128,19 +130,24 @@ def check(task: Task) -> dict[str, Any]:
     seen_keys = {d.key for d in discovered}
     plan = CheckPlan()
     with transaction.atomic():
+        new = []
         for found in discovered:
             item = known.get(found.key)
             if item is None:
-                item = Item.objects.create(
-                    integration_id=ctx.integration_id,
-                    platform=ctx.platform,
-                    key=found.key,
-                    fields=found.fields,
+                new.append(
+                    Item(
+                        integration_id=ctx.integration_id,
+                        platform=ctx.platform,
+                        key=found.key,
+                        fields=found.fields,
+                    )
                 )
-                plan.new += 1
-                plan.collect.append(item.pk)
             else:
                 _reconcile(ctx, rules, item, found, plan)
+        # One INSERT for what is new (SQLite ≥ 3.35 and PostgreSQL return the new pks).
+        created = Item.objects.bulk_create(new)
+        plan.new += len(created)
+        plan.collect.extend(item.pk for item in created)
         gone = [
             key for key, item in known.items() if key not in seen_keys and item.status == Item.Status.ACTIVE
         ]
@@ -173,19 +180,23 @@ def collect(task: Task) -> dict[str, Any]:
     rules = platform_rules(ctx)
     items = {item.key: item for item in Item.objects.filter(pk__in=task.payload["items"])}
     collected: list[Item] = []
+    discovered: list[AuditNote] = []
+    now = timezone.now()
     for got in ctx.spec.collect(ctx, sorted(items)):
         item = items.get(got.key)
         if item is None:
             continue
-        first_time = item.snapshot is None
+        if item.snapshot is None:
+            discovered.append(discovered_note(item))
         item.snapshot = got.snapshot
         item.llm_input = got.llm_input
         item.low_trust = got.low_trust
         item.content_hash = content_hash(got.snapshot, ctx.spec.volatile_fields)
-        item.save(update_fields=["snapshot", "llm_input", "low_trust", "content_hash", "last_seen"])
-        if first_time:
-            audit_discovered(item)
+        item.last_seen = now
         collected.append(item)
+    # The batch in one UPDATE and one audit append, not three queries per item.
+    Item.objects.bulk_update(collected, ["snapshot", "llm_input", "low_trust", "content_hash", "last_seen"])
+    audit_many(discovered)
     to_classify = [item for item in collected if rules.needs_classification(item)]
     to_evaluate = [item.pk for item in collected if rules.decides and item not in to_classify]
     queued = classify_with_deterministic_first(ctx, rules, to_classify, task.run)

@@ -27,7 +27,7 @@ from django_q.conf import Conf
 from django_q.signing import SignedPackage
 
 from orchestrator import doorbell
-from orchestrator.queue import maintenance
+from orchestrator.queue import maintenance, query_count
 from orchestrator.queue.claim import INTERACTIVE_CLUSTER, INTERACTIVE_PRIORITIES, claim_next, priorities_for
 from orchestrator.queue.execution import task_timeout_s
 from orchestrator.queue.handlers import UnknownTaskType, resolve
@@ -81,6 +81,7 @@ class TaskTableBroker(Broker):
             if not self._claim_due():
                 return None  # back to the pusher, which checks its stop event, then here again
             task = claim_next(self.list_key, lease=lease_length())
+            query_count.flush()
         except DatabaseError:
             # A dropped PostgreSQL connection or a long SQLite lock: reconnect on the next poll
             # instead of letting the pusher die (Django-Q2 would stall it for 10 s).

@@ -18,6 +18,7 @@ from django_q.conf import Conf
 from django_q.exceptions import TimeoutException
 
 from orchestrator.models import Task
+from orchestrator.queue import query_count
 from orchestrator.queue.handlers import HandlerSpec, UnknownTaskType, resolve
 from orchestrator.queue.lease import LeaseKeeper, renew_running, take_over
 
@@ -69,6 +70,7 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
     Django-Q2's worker refreshes stale database connections before calling this; the inline
     runner and tests call it directly, possibly inside a transaction.
     """
+    counted_from = query_count.total()
     task = _reconnecting(lambda: Task.objects.filter(pk=task_pk).first())
     if task is None or task.status != Task.Status.RUNNING or task.attempts != claimed_attempt:
         logger.warning("task %s is no longer ours (claimed again or finished); skipping", task_pk)
@@ -105,6 +107,7 @@ def execute(task_pk: int, claimed_attempt: int) -> None:
         if keeper is not None:
             keeper.stop()
         _settle_run(task)
+        query_count.task_counted(task.type, query_count.total() - counted_from)
 
 
 def _reconnecting(query: Callable[[], T]) -> T:

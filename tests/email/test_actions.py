@@ -194,18 +194,32 @@ def test_without_move_copy_store_and_uid_expunge_touch_only_that_message(imap_ha
     assert imap_harness.contents() == {"<2@test.example>": frozenset({r"\Deleted"})}
 
 
-def test_an_act_batch_logs_in_once(imap_harness: ImapHarness) -> None:
+def test_check_collect_and_an_act_batch_log_in_once(imap_harness: ImapHarness) -> None:
     from integrations.email import imap
 
     imap_harness.seed([make_message(n) for n in range(1, 6)])
-    ctx = imap_harness.ctx()
-    fields = {d.key: d.fields for d in discovery.check(ctx, {})}
-    snapshots = [c.snapshot for c in collecting.collect(ctx, fields)]
     imap.COMMAND_COUNTS.clear()
+    # Each stage is its own task; the session one leaves behind serves the next (sessions.py).
+    fields = {d.key: d.fields for d in discovery.check(imap_harness.ctx(), {})}
+    snapshots = [c.snapshot for c in collecting.collect(imap_harness.ctx(), fields)]
+    ctx = imap_harness.ctx()
     for snapshot in snapshots:
         run(ctx, "archive", snapshot)
     assert imap.COMMAND_COUNTS["LOGIN"] == 1
     assert len(imap_harness.contents("Archive")) == 5
+
+
+def test_a_kept_session_sees_mail_that_arrived_meanwhile(imap_harness: ImapHarness) -> None:
+    from integrations.email import imap
+
+    imap_harness.seed([make_message(1)])
+    imap.COMMAND_COUNTS.clear()
+    first = discovery.check(imap_harness.ctx(), {})
+    imap_harness.deliver(make_message(2))
+    second = discovery.check(imap_harness.ctx(), {d.key: d.fields for d in first})
+    assert len(first) == 1
+    assert len(second) == 2
+    assert imap.COMMAND_COUNTS["LOGIN"] == 1
 
 
 @pytest.mark.parametrize("name", ["Receipts\r\nA1 DELETE INBOX", "../../etc", ".hidden", "a*b", ""])

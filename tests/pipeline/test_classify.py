@@ -24,7 +24,7 @@ def test_each_collected_item_is_classified_once_at_priority_6(steward):
     configure(steward, automations=TAG_INTERESTING)
     ran = run_pipeline()
     classify = [t for t in ran if t.type == "dummy.items.classify"]
-    assert len(classify) == 3
+    assert [len(t.payload["items"]) for t in classify] == [3]  # one batch
     assert {t.priority for t in classify} == {6}
     assert all(t.status == "done" for t in classify)
     assert len(classifier.CALLS) == 3
@@ -82,7 +82,7 @@ def test_changed_questions_classify_every_item_again(steward):
         classifications={"interesting": "Is this item really interesting?"},
     )
     ran = run_pipeline()
-    assert sorted(t.type for t in ran).count("dummy.items.classify") == 3
+    assert [len(t.payload["items"]) for t in ran if t.type == "dummy.items.classify"] == [3]
     assert len(classifier.CALLS) == 6
 
 
@@ -112,7 +112,7 @@ def test_missing_llm_profile_fails_classify_permanently_saying_where_to_set_it(s
     LLMProfile.objects.all().delete()
     run_pipeline()
     failed = Task.objects.filter(type="dummy.items.classify", status="failed")
-    assert failed.count() == 3
+    assert failed.count() == 1  # the batch of all three
     task = failed.first()
     assert task.attempts == 1
     assert "no LLM profile" in task.error
@@ -131,10 +131,12 @@ def test_an_off_schema_reply_is_never_stored(steward, settings):
     configure(steward, automations=TAG_INTERESTING)
     classifier.ANSWERS["Title: Item 1"] = {"interesting": 7}
     run_pipeline()
-    task = Task.objects.get(type="dummy.items.classify", payload__item=Item.objects.get(key="item-1").pk)
+    task = Task.objects.get(type="dummy.items.classify")
     assert task.status == "failed"
-    assert "does not match the schema" in task.error
+    assert "item-1: classifier reply does not match the schema" in task.error
     assert Item.objects.get(key="item-1").classification is None
+    # The rest of the batch is answered and stored all the same.
+    assert Item.objects.get(key="item-2").classification == {"interesting": 0.9}
     assert PlatformConfig.objects.count() == 1
 
 

@@ -87,7 +87,7 @@ def test_deterministic_rules_act_while_the_llm_answers_500_and_llm_rules_act_onc
     assert run.error.startswith("Classification waits: LLM profile 'stub' is unreachable")
     assert (run.classified, run.actions_done) == (0, 2)
     waiting = classify_tasks()
-    assert [t.status for t in waiting] == ["pending"] * 3  # waiting, none dead-lettered
+    assert [(t.status, len(t.payload["items"])) for t in waiting] == [("pending", 3)]  # none dead-lettered
     assert AuditEntry.objects.filter(level="warning", message__contains="Classification waits").count() == 1
 
     stub_llm.responder = lambda body: UP
@@ -177,7 +177,7 @@ def test_without_an_llm_profile_deterministic_rules_still_act(dummy_integration:
     run_pipeline()
 
     assert tags("odd") == [1, 3]
-    assert Task.objects.filter(type="dummy.items.classify", status="failed").count() == 3
+    assert Task.objects.filter(type="dummy.items.classify", status="failed").count() == 1  # the batch
 
 
 def test_with_the_llm_up_each_rule_is_evaluated_once_per_item(
