@@ -70,3 +70,30 @@ def test_two_machines_fire_a_due_schedule_once_and_the_survivor_takes_over_the_s
 def holds_in_session(holder: str, process: subprocess.Popen[bytes]) -> bool:
     """Is the ``host:pid`` *holder* one of the processes of *process*'s session?"""
     return int(holder.rsplit(":", 1)[1]) in session_pids(process.pid)
+
+
+@pytest.mark.django_db
+def test_only_the_lease_holder_fires_due_schedules():
+    """Django-Q2 also locks due schedule rows, so the two-machine test above cannot tell the lease
+    from that lock; this one can: a second machine's tick fires nothing while the first holds."""
+    from django_q.brokers import get_broker
+    from django_q.models import Schedule
+
+    from orchestrator.queue.scheduler_lease import scheduler_tick
+
+    integration = Integration.objects.create(type="dummy", name="one", schedule_every="1m")
+    PlatformConfig.objects.create(integration=integration, name="items", options={"count": 1})
+    schedules_sync(integration)
+    checks = Task.objects.filter(type="dummy.items.check")
+    broker = get_broker()
+
+    Schedule.objects.update(next_run=timezone.now() - timedelta(seconds=1))
+    assert scheduler_tick(broker, "machine-a:1")
+    assert checks.count() == 1
+    checks.update(status=Task.Status.DONE)  # a pending check would absorb the next one
+
+    Schedule.objects.update(next_run=timezone.now() - timedelta(seconds=1))  # due again
+    assert not scheduler_tick(broker, "machine-b:2")
+    assert checks.count() == 1  # the other machine fired nothing
+    assert scheduler_tick(broker, "machine-a:1")
+    assert checks.count() == 2
