@@ -46,25 +46,19 @@ SECTION = "## Chat"
 WAITING = 500
 
 PRIORITY_PROBE = """
-import json, time
+import json
 from chat.store import conversation_create
 from chat.submit import message_submit
 from orchestrator.models import Task
-from orchestrator.queue import enqueue
+from tests.chat.probe_steps import enqueue_classifications, finished_turn
 
-for n in range({waiting}):
-    enqueue("test.record", {{"log": "{log}", "label": f"classify-{{n}}", "sleep_s": 1.0}}, priority=6)
+enqueue_classifications({waiting}, "{log}", sleep_s=1.0)
 conversation = conversation_create()
 samples, waiting = [], []
 for n in range({turns}):
     waiting.append(Task.objects.filter(priority=6, status="pending").count())
     submitted = message_submit(conversation_id=conversation.id, content=f"turn {{n}}")
-    deadline = time.monotonic() + 30
-    while True:
-        turn = Task.objects.get(uid=submitted.task_uid)
-        if turn.status in ("done", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.01)
+    turn = finished_turn(submitted.task_uid, poll_s=0.01)
     samples.append((turn.started_at - turn.created_at).total_seconds())
 print(json.dumps({{"samples": samples, "waiting_min": min(waiting)}}))
 """

@@ -30,22 +30,11 @@ os.environ.setdefault("STEWARD_DATA_DIR", tempfile.mkdtemp(prefix="steward-bench
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
 os.environ.setdefault("STEWARD_LOG_LEVEL", "WARNING")
 
-from tests.llm.fixture_emails import email_fields  # noqa: E402
+from tests.llm.fixture_emails import PRIORITY, REQUIRES_RESPONSE, email_fields, questions_schema  # noqa: E402
 
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "human": {"type": "number", "minimum": 0, "maximum": 1, "description": "is this a personal email?"},
-        "requires_response": {"type": "boolean", "description": "does this email require a response?"},
-        "priority": {
-            "type": "string",
-            "enum": ["low", "medium", "high", "critical"],
-            "description": "what is the priority of this email?",
-        },
-    },
-    "required": ["human", "requires_response", "priority"],
-    "additionalProperties": False,
-}
+SCHEMA = questions_schema(
+    {"human": "is this a personal email?", "requires_response": REQUIRES_RESPONSE, "priority": PRIORITY}
+)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.supervision import _accepts_connections as accepts_connections  # the supervisor's probe
 from tests import hypothesis_profiles  # noqa: F401  # registers and selects the Hypothesis profile
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -103,17 +104,9 @@ def services_required() -> bool:
     return os.environ.get("STEWARD_REQUIRE_SERVICES") == "1"
 
 
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def require_service(name: str, host: str, port: int) -> None:
     """Skip loudly when a real service is missing — or fail, where CI demands the services."""
-    if port_open(host, port):
+    if accepts_connections(host, port):
         return
     message = f"{name} is not answering on {host}:{port}"
     if services_required():

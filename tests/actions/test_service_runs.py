@@ -149,18 +149,29 @@ def test_a_service_task_arriving_with_llm_provenance_is_blocked_at_run_time(stew
     assert entry.message.startswith("Blocked service dummy.one.echo")
 
 
-def test_chat_reply_goes_to_the_registered_route(steward, monkeypatch):
+@pytest.fixture
+def chat_replies(monkeypatch: pytest.MonkeyPatch) -> list[ServiceResult]:
+    """What reaches the ``chat_reply`` route, registered here in the chat app's place."""
     delivered: list[ServiceResult] = []
-    monkeypatch.setitem(results._routes, "chat_reply", delivered.append)  # the chat app's place
-    service_enqueue(
+    monkeypatch.setitem(results._routes, "chat_reply", delivered.append)
+    return delivered
+
+
+def echo_from_chat(text: str, conversation_id: str) -> Task:
+    """A person's echo call from a conversation, its result routed back there."""
+    return service_enqueue(
         instance_id="dummy.one.echo",
-        inputs={"text": "hello chat"},
+        inputs={"text": text},
         provenance="human",
         on_result="chat_reply",
-        conversation_id="abc",
+        conversation_id=conversation_id,
     )
+
+
+def test_chat_reply_goes_to_the_registered_route(steward, chat_replies):
+    echo_from_chat("hello chat", "abc")
     drain()
-    ((result,),) = [delivered]
+    ((result,),) = [chat_replies]
     assert (result.ok, result.text, result.conversation_id) == (True, "hello chat", "abc")
     assert not Note.objects.exists()
 
@@ -183,7 +194,7 @@ def test_audit_route_writes_the_result_to_the_audit_log(steward):
     assert not Note.objects.exists()
 
 
-def test_a_failing_chat_call_is_reported_to_its_conversation(steward, monkeypatch):
+def test_a_failing_chat_call_is_reported_to_its_conversation(steward, monkeypatch, chat_replies):
     from dataclasses import replace
 
     from integrations.base import IntegrationError
@@ -195,20 +206,12 @@ def test_a_failing_chat_call_is_reported_to_its_conversation(steward, monkeypatc
     monkeypatch.setitem(
         dummy.INTEGRATION_TYPE.services, "echo", replace(dummy.INTEGRATION_TYPE.services["echo"], run=broken)
     )
-    delivered: list[ServiceResult] = []
-    monkeypatch.setitem(results._routes, "chat_reply", delivered.append)
-    task = service_enqueue(
-        instance_id="dummy.one.echo",
-        inputs={"text": "x"},
-        provenance="human",
-        on_result="chat_reply",
-        conversation_id="c1",
-    )
+    task = echo_from_chat("x", "c1")
     drain()
     task.refresh_from_db()
     assert task.status == "failed"
     assert "quota exhausted" in task.error
-    ((failure,),) = [delivered]
+    ((failure,),) = [chat_replies]
     assert (failure.ok, failure.conversation_id) == (False, "c1")
     assert "quota exhausted" in failure.error
     assert ActionRecord.objects.get().status == "failed"

@@ -9,6 +9,7 @@ from django.test import Client
 from integrations import registry
 from integrations.base import IntegrationType, PlatformSpec
 from tests.plugins import dummy
+from tests.support.schemas import closed_object
 
 
 @pytest.fixture
@@ -26,11 +27,7 @@ def locked_type(monkeypatch: pytest.MonkeyPatch) -> IntegrationType:
     """Type ``locked``: setting ``server``, secrets ``password`` and ``api_key``, platform ``items``."""
     integration_type = IntegrationType(
         type="locked",
-        settings_schema={
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {"server": {"type": "string"}},
-        },
+        settings_schema=closed_object({"server": {"type": "string"}}),
         secret_fields=("password", "api_key"),
         platforms={"items": PlatformSpec(name="items", check=dummy.check, collect=dummy.collect)},
     )

@@ -1,11 +1,12 @@
-"""POST bodies for the admin's integration form and its platform inline, as a browser sends them."""
+"""POST bodies for the admin's change forms (integration with its platform inline, LLM profile), as a
+browser sends them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from orchestrator.admin.yaml_text import text_dump
-from orchestrator.models import Integration, PlatformConfig
+from orchestrator.models import Integration, LLMProfile, PlatformConfig
 
 PREFIX = "platforms"
 
@@ -86,3 +87,19 @@ def _put(body: dict[str, Any], key: str, value: Any) -> None:
         body[key] = _text(value)
     else:
         body[key] = str(value)
+
+
+def llm_profile_data(profile: LLMProfile, **changes: str) -> dict[str, str]:
+    """The LLM profile form as stored (the write-only token box left blank), then *changes*."""
+    data = {
+        "name": profile.name,
+        "backend": profile.backend,
+        "base_url": profile.base_url,
+        "model": profile.model,
+        "token": "",
+        "parameters": "",
+        "structured_output": profile.structured_output,
+        "timeout_s": str(profile.timeout_s),
+        "max_concurrency": str(profile.max_concurrency),
+    }
+    return data | changes

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from orchestrator.models import ChatSettings, Integration, LLMProfile, QueuePolicy
+from tests.admin.form_data import llm_profile_data
 
 pytestmark = pytest.mark.django_db
 
@@ -30,28 +31,13 @@ def opened(client: Client, url: str) -> dict[str, str]:
     return {"opened_version": version.group(1)}
 
 
-def profile_form(profile: LLMProfile, **changes: str) -> dict[str, str]:
-    data = {
-        "name": profile.name,
-        "backend": profile.backend,
-        "base_url": profile.base_url,
-        "model": profile.model,
-        "token": "",
-        "parameters": "",
-        "structured_output": profile.structured_output,
-        "timeout_s": str(profile.timeout_s),
-        "max_concurrency": str(profile.max_concurrency),
-    }
-    return data | changes
-
-
 def test_the_second_save_of_an_llm_profile_is_refused_with_a_diff(admin_client, profile):
     url = reverse("admin:orchestrator_llmprofile_change", args=[profile.pk])
     alice, bob = opened(admin_client, url), opened(admin_client, url)
 
-    first = admin_client.post(url, profile_form(profile, model="llama3", **alice))
+    first = admin_client.post(url, llm_profile_data(profile, model="llama3", **alice))
     assert first.status_code == 302
-    second = admin_client.post(url, profile_form(profile, timeout_s="30", **bob))
+    second = admin_client.post(url, llm_profile_data(profile, timeout_s="30", **bob))
 
     assert second.status_code == 200
     message = " ".join(second.context["adminform"].form.non_field_errors())
@@ -68,12 +54,12 @@ def test_the_second_save_of_an_llm_profile_is_refused_with_a_diff(admin_client, 
 def test_saving_again_after_reloading_works(admin_client, profile):
     url = reverse("admin:orchestrator_llmprofile_change", args=[profile.pk])
     assert (
-        admin_client.post(url, profile_form(profile, model="a", **opened(admin_client, url))).status_code
+        admin_client.post(url, llm_profile_data(profile, model="a", **opened(admin_client, url))).status_code
         == 302
     )
     profile.refresh_from_db()
     assert (
-        admin_client.post(url, profile_form(profile, model="b", **opened(admin_client, url))).status_code
+        admin_client.post(url, llm_profile_data(profile, model="b", **opened(admin_client, url))).status_code
         == 302
     )
     profile.refresh_from_db()
@@ -84,7 +70,7 @@ def test_an_import_or_any_other_save_also_makes_an_open_form_stale(admin_client,
     url = reverse("admin:orchestrator_llmprofile_change", args=[profile.pk])
     form = opened(admin_client, url)
     LLMProfile.objects.get(pk=profile.pk).save()  # e.g. import_config updating the profile
-    response = admin_client.post(url, profile_form(profile, **form))
+    response = admin_client.post(url, llm_profile_data(profile, **form))
     assert CONFLICT in " ".join(response.context["adminform"].form.non_field_errors())
 
 

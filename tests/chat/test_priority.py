@@ -47,26 +47,19 @@ def test_only_the_interactive_cluster_serves_chat_turns(conversation):
 
 
 PROBE = """
-import json, time
+import json
 from django.db import transaction
-from django.utils import timezone
 from chat.store import conversation_create
 from chat.submit import message_submit
 from orchestrator.models import Task
-from orchestrator.queue import enqueue
+from tests.chat.probe_steps import enqueue_classifications, finished_turn
 
-for n in range({waiting}):
-    enqueue("test.record", {{"log": "{log}", "label": f"classify-{{n}}", "sleep_s": {sleep_s}}}, priority=6)
+enqueue_classifications({waiting}, "{log}", sleep_s={sleep_s})
 conversation = conversation_create()
 with transaction.atomic():  # one write transaction: nothing is claimed between the two lines
     waiting = list(Task.objects.filter(type="test.record", status="pending").values_list("pk", flat=True))
     submitted = message_submit(conversation_id=conversation.id, content="Hello")
-deadline = time.monotonic() + 30
-while True:
-    turn = Task.objects.get(uid=submitted.task_uid)
-    if turn.status in ("done", "failed") or time.monotonic() > deadline:
-        break
-    time.sleep(0.02)
+turn = finished_turn(submitted.task_uid, poll_s=0.02)
 first_other = (
     Task.objects.filter(pk__in=waiting, started_at__isnull=False).order_by("started_at")
     .values_list("started_at", flat=True).first()

@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from orchestrator.data_dir import data_dir_prepare, stored_fernet_keys, stored_secret_key
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.child_python import child_python
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -22,9 +20,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 def _python(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], cwd=REPO, env=_env(data_dir), capture_output=True, text=True, timeout=120
-    )
+    return child_python(args, _env(data_dir))
 
 
 def test_importing_the_settings_creates_no_directory_and_no_key(tmp_path: Path) -> None:

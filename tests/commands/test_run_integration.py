@@ -103,9 +103,7 @@ def test_without_wait_and_a_live_worker_there_is_no_warning(dummy_integration):
     assert err == ""
 
 
-def test_wait_follows_the_run_a_worker_executes(dummy_integration, monkeypatch):
-    WorkerHeartbeat.objects.create(cluster="default", host="here", pid=1, last_seen=timezone.now())
-
+def _play_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     def worker_step(seconds: float) -> None:
         # While the command waits, play the worker: execute one claimed task per poll.
         task = claim_next("default", lease=timedelta(minutes=5))
@@ -115,21 +113,15 @@ def test_wait_follows_the_run_a_worker_executes(dummy_integration, monkeypatch):
     monkeypatch.setattr(
         "orchestrator.running.follow.time", SimpleNamespace(sleep=worker_step, monotonic=time.monotonic)
     )
+
+
+def test_wait_follows_the_run_a_worker_executes(dummy_integration, monkeypatch):
+    WorkerHeartbeat.objects.create(cluster="default", host="here", pid=1, last_seen=timezone.now())
+    _play_worker(monkeypatch)
     out, err = run_integration("dummy.one", "--wait")
     (row,) = summary(out)
     assert (row["status"], row["seen"], row["new"]) == ("done", "3", "3")
     assert "2/2 tasks" in err.splitlines()[-1]
-
-
-def _play_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    def worker_step(seconds: float) -> None:
-        task = claim_next("default", lease=timedelta(minutes=5))
-        if task is not None:
-            execute(task.pk, task.attempts)
-
-    monkeypatch.setattr(
-        "orchestrator.running.follow.time", SimpleNamespace(sleep=worker_step, monotonic=time.monotonic)
-    )
 
 
 def test_wait_follows_the_run_already_in_progress_instead_of_starting_an_empty_one(

@@ -21,6 +21,7 @@ from integrations.base import (
     ServiceSpec,
     Tier,
 )
+from tests.support.schemas import closed_object
 
 
 def _nothing(*args: Any) -> list[Any]:
@@ -33,26 +34,22 @@ def _done(*args: Any) -> ActionOutcome:
 
 MAILISH = IntegrationType(
     type="mailish",
-    settings_schema={
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
+    settings_schema=closed_object(
+        {
             "server": {"type": "string"},
             "port": {"type": "integer"},
             "folders": {"type": "array", "items": {"type": "string"}},
-        },
-    },
+        }
+    ),
     secret_fields=("username", "password"),
     platforms={
         "inbox": PlatformSpec(
             name="inbox",
             check=_nothing,
             collect=_nothing,
-            options_schema={
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {"limit": {"type": "integer", "minimum": 1}, "window": {"type": "string"}},
-            },
+            options_schema=closed_object(
+                {"limit": {"type": "integer", "minimum": 1}, "window": {"type": "string"}}
+            ),
             default_classifications=(ClassificationSpec("human", "Written by a human?"),),
             deterministic_sources=frozenset({"from_address", "is_read", "domain"}),
             actions={
@@ -67,11 +64,7 @@ MAILISH = IntegrationType(
 
 ORACLE = IntegrationType(
     type="oracle",
-    settings_schema={
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"model": {"type": "string"}},
-    },
+    settings_schema=closed_object({"model": {"type": "string"}}),
     secret_fields=("api_key",),
     services={
         "ask": ServiceSpec(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from django.core.management import CommandError, call_command
 from orchestrator.config_io.exporting import CONFIG_HEADER
 from orchestrator.models import Integration, LLMProfile
 from tests.config_io.samples import ACCEPTANCE
+from tests.support.child_python import child_python
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WITH_SECRET = "llms:\n  default:\n    base_url: http://localhost:11434\n    token: !secret openai_token\n"
 
 
@@ -131,14 +130,7 @@ def test_export_to_a_file_writes_the_template_beside_it_once(tmp_path):
 
 def manage(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"DJANGO_SETTINGS_MODULE": "tests.settings", "STEWARD_DATA_DIR": str(data_dir)}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return child_python(["manage.py", *args], env)
 
 
 @pytest.mark.slow

@@ -52,6 +52,17 @@ def make_message(n: int, *, subject: str | None = None, extra: str = "", body: s
     ).encode()
 
 
+def message_with_a_video(megabytes: int = 25) -> bytes:
+    """``<big@example.org>``, "See attached." with a base64 video of *megabytes* attached."""
+    video = b"QUFB" * (megabytes * 1024 * 1024 // 4)
+    return (
+        b"From: big@example.org\r\nTo: me@example.com\r\nSubject: Video\r\nMessage-ID: <big@example.org>\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+        b"See attached.\r\n--b\r\nContent-Type: video/mp4\r\nContent-Disposition: attachment; "
+        b'filename="v.mp4"\r\nContent-Transfer-Encoding: base64\r\n\r\n' + video + b"\r\n--b--\r\n"
+    )
+
+
 @dataclass
 class Ctx:
     """What the pipeline hands stage handlers and actions (a PlatformContext)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from integrations.email import collecting, discovery, imap
 from tests.email.corpus_checks import assert_every_message_collects_to_the_parsers_snapshot
-from tests.email.harness import Harness, fixture_bytes, fixture_names, make_message
+from tests.email.harness import Harness, fixture_bytes, fixture_names, make_message, message_with_a_video
 
 
 def discovered(harness: Harness, **options: Any) -> dict[str, dict[str, Any]]:
@@ -67,13 +67,7 @@ def test_collect_reads_stored_fields_from_its_context_when_given_only_keys(imap_
 
 
 def test_a_25_mb_message_is_collected_and_the_batch_goes_on(harness: Harness) -> None:
-    video = b"QUFB" * (25 * 1024 * 1024 // 4)
-    raw = (
-        b"From: big@example.org\r\nTo: me@example.com\r\nSubject: Video\r\nMessage-ID: <big@example.org>\r\n"
-        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
-        b"See attached.\r\n--b\r\nContent-Type: video/mp4\r\nContent-Disposition: attachment; "
-        b'filename="v.mp4"\r\nContent-Transfer-Encoding: base64\r\n\r\n' + video + b"\r\n--b--\r\n"
-    )
+    raw = message_with_a_video(25)
     harness.seed([raw, make_message(1)])
     collected = {c.key: c for c in collecting.collect(harness.ctx(), discovered(harness))}
     big = collected["<big@example.org>"].snapshot

@@ -11,7 +11,7 @@ from integrations.email.keys import FINGERPRINT_PREFIX, key_material_of
 from integrations.email.parsing import parse_message, root_domain
 from tests.email.corpus_checks import assert_snapshot_is_json_without_the_body
 from tests.email.fixture_table import EXPECTED, row_of
-from tests.email.harness import fixture_bytes, fixture_names
+from tests.email.harness import fixture_bytes, fixture_names, message_with_a_video
 
 
 def snapshot_of(raw: bytes, **kwargs: object) -> dict:
@@ -281,13 +281,7 @@ def test_scripts_and_styles_are_dropped_from_html() -> None:
 
 
 def test_a_25_mb_message_is_parsed_quickly_from_its_start() -> None:
-    attachment = b"QUFB" * (25 * 1024 * 1024 // 4)
-    raw = (
-        b"From: big@example.org\r\nSubject: Video\r\nMessage-ID: <big@example.org>\r\n"
-        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
-        b"See attached.\r\n--b\r\nContent-Type: video/mp4\r\nContent-Disposition: attachment; "
-        b'filename="v.mp4"\r\nContent-Transfer-Encoding: base64\r\n\r\n' + attachment + b"\r\n--b--\r\n"
-    )
+    raw = message_with_a_video(25)
     started = time.monotonic()
     parsed = parse_message(raw, uid=1)
     assert time.monotonic() - started < 5

@@ -11,26 +11,12 @@ from django.core.exceptions import ValidationError
 
 from integrations.email import imap
 from orchestrator.actions.undo import action_undo
-from orchestrator.models import ActionRecord, Integration, Item, LLMProfile, PlatformConfig, Run
-from orchestrator.running.triggers import integration_trigger
+from orchestrator.models import ActionRecord, Integration, Item, PlatformConfig, Run
 from tests.email.harness import Harness
+from tests.email.home import home_integration, message, run_home
 from tests.email.https_server import HttpsServer
-from tests.pipeline.driving import FAKE_CLASSIFIER, drain
 
 pytestmark = pytest.mark.django_db
-TRUSTED = "mx.home.example"
-
-
-def message(
-    mid: str, sender: str, subject: str, *, auth: str = "pass", extra: str = "", body: str = "Hi."
-) -> bytes:
-    result = "fail" if auth == "fail" else "pass"
-    return (
-        f"Authentication-Results: {TRUSTED}; spf={result}; dkim={result}; dmarc={result}\r\n"
-        f"Received: from mx.sender.example by {TRUSTED}; Tue, 4 Mar 2025 10:00:00 +0000\r\n"
-        f"From: {sender}\r\nTo: me@home.example\r\nSubject: {subject}\r\n"
-        f"Date: Tue, 4 Mar 2025 09:59:00 +0000\r\nMessage-ID: {mid}\r\n{extra}\r\n{body}\r\n"
-    ).encode()
 
 
 INVITE = (
@@ -65,7 +51,6 @@ AUTOMATIONS = [
 
 @pytest.fixture
 def home(harness: Harness, https_server: HttpsServer, settings: Any) -> Integration:
-    settings.STEWARD_CLASSIFIER = FAKE_CLASSIFIER
     settings.STEWARD_OUTBOUND_ALLOW = ["127.0.0.1"]
     one_click = (
         f"List-Unsubscribe: <{https_server.url()}>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
@@ -79,29 +64,13 @@ def home(harness: Harness, https_server: HttpsServer, settings: Any) -> Integrat
             message("<budget@work.example>", "Boss <boss@work.example>", "Budget sign-off"),
         ]
     )
-    profile = LLMProfile.objects.create(name="default", base_url="http://127.0.0.1:9", model="fake-model")
-    integration = Integration.objects.create(
-        type="email",
-        name="home",
-        llm=profile,
-        settings={**harness.settings, "trusted_authserv_id": TRUSTED},
-        secrets=harness.secrets,
-    )
-    config = PlatformConfig(integration=integration, name="inbox", automations=AUTOMATIONS)
-    config.full_clean()
-    config.save()
-    return integration
-
-
-def run() -> None:
-    integration_trigger("email.home")
-    drain()
+    return home_integration(harness, settings, automations=AUTOMATIONS)
 
 
 def test_the_whole_pipeline_files_flags_drafts_and_unsubscribes_once(
     home: Integration, harness: Harness, https_server: HttpsServer
 ) -> None:
-    run()
+    run_home()
     assert Run.objects.get().status == "done"
     assert harness.contents() == {
         "<weekly@news.example.com>": frozenset(),
@@ -114,7 +83,7 @@ def test_the_whole_pipeline_files_flags_drafts_and_unsubscribes_once(
     assert [path for _, path, _, _ in https_server.recorder.requests] == ["/unsubscribe?list=news&id=42"]
     assert Item.objects.get(key="<phish@bank.example>").low_trust is True
 
-    run()  # nothing new: nothing happens twice
+    run_home()  # nothing new: nothing happens twice
     assert len(https_server.recorder.requests) == 1
     assert ActionRecord.objects.filter(status="done").count() == 7
     assert set(Item.objects.filter(status="synced").values_list("key", flat=True)) == {
@@ -123,10 +92,10 @@ def test_the_whole_pipeline_files_flags_drafts_and_unsubscribes_once(
 
 
 def test_undo_moves_the_message_back_and_it_is_not_moved_again(home: Integration, harness: Harness) -> None:
-    run()
+    run_home()
     action_undo(record=ActionRecord.objects.get(action="move_to"))
     assert "<friend@example.org>" in harness.contents()
-    run()
+    run_home()
     assert Item.objects.get(key="<friend@example.org>").status == "active"
     assert "<friend@example.org>" in harness.contents()  # the undone move is not redone
 
@@ -143,14 +112,14 @@ def test_an_llm_unsubscribe_that_slipped_past_the_save_gate_is_blocked(
 ) -> None:
     unsafe = {"when": {"classification.human": "> 0.5"}, "then": "unsubscribe"}
     PlatformConfig.objects.filter(integration=home).update(automations=[unsafe])  # a raw DB edit
-    run()
+    run_home()
     assert https_server.recorder.requests == []
     assert set(ActionRecord.objects.values_list("status", flat=True)) == {"blocked"}
 
 
 @pytest.mark.parametrize("harness", ["imap"], indirect=True)
 def test_a_second_poll_fetches_no_message(home: Integration) -> None:
-    run()
+    run_home()
     imap.COMMAND_COUNTS.clear()
-    run()
+    run_home()
     assert imap.COMMAND_COUNTS["UID FETCH"] <= 1  # the known messages' flags, in one batch

@@ -11,10 +11,9 @@ import pytest
 from django.test import Client
 
 from orchestrator.actions.undo import UndoError, action_undo
-from orchestrator.models import ActionRecord, AuditEntry, Integration, LLMProfile, PlatformConfig
-from orchestrator.running.triggers import integration_trigger
+from orchestrator.models import ActionRecord, AuditEntry, Integration, PlatformConfig
 from tests.email.harness import ImapHarness
-from tests.pipeline.driving import FAKE_CLASSIFIER, drain
+from tests.email.home import home_integration, run_home
 
 pytestmark = [pytest.mark.django_db, pytest.mark.parametrize("harness", ["imap"], indirect=True)]
 
@@ -36,24 +35,11 @@ def message(mid: str, sender: str) -> bytes:
 
 @pytest.fixture
 def home(harness: ImapHarness, settings: Any) -> Integration:
-    settings.STEWARD_CLASSIFIER = FAKE_CLASSIFIER
     harness.seed(
         [message(mid, "News <n@news.example.com>") for mid in NEWS]
         + [message("<friend@example.org>", "Friend <friend@example.org>")]
     )
-    profile = LLMProfile.objects.create(name="default", base_url="http://127.0.0.1:9", model="fake-model")
-    integration = Integration.objects.create(
-        type="email", name="home", llm=profile, settings=harness.settings, secrets=harness.secrets
-    )
-    config = PlatformConfig(integration=integration, name="inbox", automations=[SHADOW_RULE])
-    config.full_clean()
-    config.save()
-    return integration
-
-
-def run() -> None:
-    integration_trigger("email.home")
-    drain()
+    return home_integration(harness, settings, automations=[SHADOW_RULE], trusted=False)
 
 
 def move_as_the_person(harness: ImapHarness, message_id: str, folder: str = "Archive") -> None:
@@ -74,25 +60,25 @@ def page_figures(client: Client) -> dict[str, int]:
 def test_a_shadow_archive_rule_moves_nothing_and_records_what_it_would_have_done(
     home: Integration, harness: ImapHarness
 ) -> None:
-    run()
+    run_home()
     assert set(harness.contents()) == {*NEWS, "<friend@example.org>"}
     assert harness.contents("Archive") == {}
     rows = ActionRecord.objects.all()
     assert {r.status for r in rows} == {"shadow"}
     assert rows.count() == len(NEWS)
     assert {r.summary for r in rows} == {"shadow: would have run"}
-    run()  # a second run records nothing twice
+    run_home()  # a second run records nothing twice
     assert ActionRecord.objects.count() == len(NEWS)
 
 
 def test_the_persons_moves_and_flags_are_the_agreement_figures_on_the_api_and_the_page(
     home: Integration, harness: ImapHarness
 ) -> None:
-    run()
+    run_home()
     for mid in NEWS[:3]:
         move_as_the_person(harness, mid)
     harness.set_flag(NEWS[3], r"\Flagged")  # kept and flagged: not what the rule would do
-    run()
+    run_home()
     client = Client()
     [found] = client.get("/api/shadow").json()["automations"]
     assert {k: found[k] for k in ("items", "actions", "agree", "disagree", "unknown")} == {
@@ -105,9 +91,9 @@ def test_the_persons_moves_and_flags_are_the_agreement_figures_on_the_api_and_th
 def test_promotion_makes_the_next_run_act_once_with_ledger_and_audit_entries(
     home: Integration, harness: ImapHarness
 ) -> None:
-    run()
+    run_home()
     move_as_the_person(harness, NEWS[0])
-    run()
+    run_home()
     config = PlatformConfig.objects.get()
     response = Client().post(f"/ui/shadow/{config.pk}/0/promote/", {"next": "/ui/shadow/"})
     assert response.status_code == 302
@@ -116,17 +102,17 @@ def test_promotion_makes_the_next_run_act_once_with_ledger_and_audit_entries(
     promoted = AuditEntry.objects.filter(message__contains="promoted").get()
     assert "from shadow to live" in promoted.message
     assert "1 agreed" in promoted.message
-    run()
+    run_home()
     assert set(harness.contents("Archive")) == set(NEWS)
     assert set(harness.contents()) == {"<friend@example.org>"}
     assert ActionRecord.objects.filter(status="done", action="archive").count() == 4
     assert AuditEntry.objects.filter(action="archive").count() >= 4
-    run()  # once
+    run_home()  # once
     assert ActionRecord.objects.filter(status="done").count() == 4
 
 
 def test_undoing_a_shadow_row_says_there_is_nothing_to_undo(home: Integration, harness: ImapHarness) -> None:
-    run()
+    run_home()
     record = ActionRecord.objects.first()
     assert record is not None
     with pytest.raises(UndoError, match=r"shadow row.*nothing to undo"):
@@ -139,11 +125,11 @@ def test_a_message_the_person_moves_back_after_a_rule_archived_it_is_a_correctio
 ) -> None:
     live = {"name": "newsletters", "when": {"domain": "news.example.com"}, "then": "archive"}
     PlatformConfig.objects.filter(integration=home).update(automations=[live])
-    run()
+    run_home()
     assert set(harness.contents("Archive")) == set(NEWS)
-    run()  # the next check sees them gone: Steward's own archive, not the person's
+    run_home()  # the next check sees them gone: Steward's own archive, not the person's
     _move_back(harness, NEWS[0])
-    run()
+    run_home()
     assert NEWS[0] in harness.contents()  # not archived again
     reversed_row = ActionRecord.objects.get(item__key=NEWS[0], status="done")
     assert [o["change"] for o in reversed_row.observed] == ["came back to the INBOX"]

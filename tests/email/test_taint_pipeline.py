@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from orchestrator.models import ActionRecord, Integration, LLMProfile, PlatformConfig
-from orchestrator.running.triggers import integration_trigger
+from orchestrator.models import ActionRecord, Integration, PlatformConfig
 from tests.email.harness import Harness
-from tests.email.test_pipeline import TRUSTED, message
-from tests.pipeline.driving import FAKE_CLASSIFIER, drain
+from tests.email.home import home_integration, message, run_home
+from tests.pipeline.driving import drain
 
 pytestmark = pytest.mark.django_db
 REPLY = "Thanks, received: I will answer by Friday."
@@ -24,27 +23,8 @@ CLASSIFICATIONS = {
 
 
 def _home(harness: Harness, settings: Any, automations: list[Any]) -> Integration:
-    settings.STEWARD_CLASSIFIER = FAKE_CLASSIFIER  # confidences 0.9, enums their first value
     harness.seed([message("<order@shop.example>", "Shop <orders@shop.example>", "Your order")])
-    profile = LLMProfile.objects.create(name="default", base_url="http://127.0.0.1:9", model="fake-model")
-    integration = Integration.objects.create(
-        type="email",
-        name="home",
-        llm=profile,
-        settings={**harness.settings, "trusted_authserv_id": TRUSTED},
-        secrets=harness.secrets,
-    )
-    config = PlatformConfig(
-        integration=integration, name="inbox", classifications=CLASSIFICATIONS, automations=automations
-    )
-    config.full_clean()
-    config.save()
-    return integration
-
-
-def _run() -> None:
-    integration_trigger("email.home")
-    drain()
+    return home_integration(harness, settings, automations=automations, classifications=CLASSIFICATIONS)
 
 
 def test_a_literal_folder_under_an_llm_condition_moves_the_mail(
@@ -55,7 +35,7 @@ def test_a_literal_folder_under_an_llm_condition_moves_the_mail(
         settings,
         [{"when": {"classification.receipt": "> 0.5"}, "then": {"move_to": "Receipts"}}],
     )
-    _run()
+    run_home()
     assert set(maildir_harness.contents("Receipts")) == {"<order@shop.example>"}
 
 
@@ -70,7 +50,7 @@ def test_a_draft_body_written_by_the_llm_is_drafted(maildir_harness: Harness, se
             }
         ],
     )
-    _run()
+    run_home()
     [record] = ActionRecord.objects.filter(action="draft_reply")
     assert record.status == "done"
     assert record.parameters == {"argument": REPLY}
@@ -83,7 +63,7 @@ def test_an_llm_chosen_folder_that_slipped_past_the_save_gate_is_blocked_naming_
     home = _home(maildir_harness, settings, [])
     tainted = {"when": {"is_noreply": False}, "then": {"move_to": "{{ classification.folder }}"}}
     PlatformConfig.objects.filter(integration=home).update(automations=[tainted])  # a raw DB edit
-    _run()
+    run_home()
     [record] = ActionRecord.objects.filter(action="move_to")
     assert record.status == "blocked"
     assert "parameter 'move_to' comes from LLM output (classification)" in record.summary
@@ -102,7 +82,7 @@ def test_on_blocked_ask_waits_for_approval_naming_the_parameter_and_approval_mov
         "on_blocked": "ask",
     }
     _home(maildir_harness, settings, [rule])
-    _run()
+    run_home()
     approval = Approval.objects.get()
     assert "parameter 'move_to' comes from LLM output" in approval.description
     assert "<order@shop.example>" in maildir_harness.contents()

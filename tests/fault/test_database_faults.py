@@ -9,25 +9,14 @@ import psycopg
 import pytest
 from django.db import connection
 
-from orchestrator.models import Integration, PlatformConfig, Run
 from orchestrator.running.triggers import integration_trigger
 from tests.fault.outcomes import assert_audit_chain_intact, assert_processed_once, effects_in
+from tests.fault.tagged_run import configure_tagging, wait_for_the_run
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import Clusters, wait_until
 from tests.queue.test_workers import start_and_wait
 
 ITEMS = 60
-
-
-def configure() -> None:
-    integration = Integration.objects.create(type="dummy", name="one")
-    PlatformConfig.objects.create(
-        integration=integration,
-        name="items",
-        options={"count": ITEMS},
-        classifications={},  # deterministic rules: no LLM in this test
-        automations=[{"when": {"n": "> 0"}, "then": {"tag": "seen"}}],
-    )
 
 
 def terminate_other_backends(url: str) -> int:
@@ -46,7 +35,7 @@ def test_workers_reconnect_after_postgres_kills_their_connections_mid_run(
 ):
     if queue_db.url is None:
         pytest.skip("PostgreSQL only: SQLite has no server connections to kill")
-    configure()
+    configure_tagging(ITEMS)
     start_and_wait(clusters, "default", STEWARD_LOG_LEVEL="WARNING")
     start_and_wait(clusters, "interactive", STEWARD_LOG_LEVEL="WARNING")
     integration_trigger("dummy.one")
@@ -59,12 +48,6 @@ def test_workers_reconnect_after_postgres_kills_their_connections_mid_run(
     assert killed >= 2
     connection.close()  # this test's own connection was among those killed
 
-    wait_until(
-        lambda: Run.objects.filter(finished_at__isnull=False).exists(),
-        timeout=120,
-        interval=0.5,
-        what="the run to finish",
-    )
-    assert Run.objects.get().status == "done"
+    assert wait_for_the_run(timeout=120, what="the run to finish").status == "done"
     assert_processed_once(queue_db.data_dir, ITEMS)
     assert_audit_chain_intact()

@@ -7,9 +7,9 @@ import contextlib
 import os
 import signal
 
-from orchestrator.models import Integration, PlatformConfig, Run
 from orchestrator.running.triggers import integration_trigger
 from tests.fault.outcomes import assert_audit_chain_intact, assert_processed_once, effects_in
+from tests.fault.tagged_run import configure_tagging, wait_for_the_run
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import wait_until
 from tests.supervisor.conftest import (
@@ -28,14 +28,7 @@ ITEMS = 120
 def test_a_run_survives_kill_9_of_the_whole_supervisor(
     start_supervisor: StartSupervisor, supervisor_db: QueueDatabase
 ):
-    integration = Integration.objects.create(type="dummy", name="one")
-    PlatformConfig.objects.create(
-        integration=integration,
-        name="items",
-        options={"count": ITEMS},
-        classifications={},
-        automations=[{"when": {"n": "> 0"}, "then": {"tag": "seen"}}],
-    )
+    configure_tagging(ITEMS)
     first = start_supervisor(STEWARD_LOG_LEVEL="WARNING")
     integration_trigger("dummy.one")
     wait_until(lambda: len(effects_in(supervisor_db.data_dir)) >= 10, timeout=90, what="the first actions")
@@ -49,12 +42,7 @@ def test_a_run_survives_kill_9_of_the_whole_supervisor(
     assert done_before < ITEMS, "the run should have been interrupted mid-way"
 
     start_supervisor(STEWARD_LOG_LEVEL="WARNING")
-    wait_until(
-        lambda: Run.objects.filter(finished_at__isnull=False).exists(),
-        timeout=180,
-        interval=0.5,
-        what="the interrupted run to finish after the restart",
-    )
-    assert Run.objects.get().status == "done"
+    finished = wait_for_the_run(timeout=180, what="the interrupted run to finish after the restart")
+    assert finished.status == "done"
     assert_processed_once(supervisor_db.data_dir, ITEMS)
     assert_audit_chain_intact()

@@ -16,7 +16,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from integrations.github import auth
+from tests.support.loopback import LoopbackHTTPServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
 API_VERSION = "2022-11-28"
@@ -335,7 +336,7 @@ class FakeGithub:
         )
 
 
-class LoopbackServer:
+class LoopbackServer(LoopbackHTTPServer):
     """A real HTTP server on 127.0.0.1 that answers through a :class:`FakeGithub` (or any handler)."""
 
     def __init__(self, handle: Any):
@@ -367,17 +368,4 @@ class LoopbackServer:
                 pass
 
         self.handle = handle
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> LoopbackServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)

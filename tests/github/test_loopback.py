@@ -40,7 +40,7 @@ def served(app: TestApp) -> Iterator[tuple[FakeGithub, LoopbackServer]]:
 def loopback_work(
     github_work: Integration, served: tuple[FakeGithub, LoopbackServer], app: TestApp
 ) -> Integration:
-    github_work.settings = {**SETTINGS, "api_url": served[1].url}
+    github_work.settings = {**SETTINGS, "api_url": served[1].base_url}
     github_work.secrets = app.secrets
     github_work.save()
     return github_work
@@ -76,7 +76,7 @@ def test_pull_requests_over_real_http_with_app_auth_and_pagination(
     assert fake.paths("POST").count("/app/installations/7890123/access_tokens") == 1  # cached for the run
     pages = [r for r in fake.requests if r.url.path == "/search/issues" and r.url.params.get("page") == "2"]
     assert len(pages) == 1
-    assert str(pages[0].url).startswith(server.url)
+    assert str(pages[0].url).startswith(server.base_url)
 
 
 def test_a_secondary_rate_limit_is_waited_out_for_real(
@@ -86,7 +86,7 @@ def test_a_secondary_rate_limit_is_waited_out_for_real(
     fake, server = served
     assert client.sleep is time.sleep
     fake.fail("GET", "/rate_limit", error(403, "403_secondary_rate_limit", {"Retry-After": "1"}))
-    settings_ = github_settings("github.work", {**SETTINGS, "api_url": server.url}, app.secrets)
+    settings_ = github_settings("github.work", {**SETTINGS, "api_url": server.base_url}, app.secrets)
     started = time.monotonic()
     with GithubClient(settings_) as api:
         body = api.json("GET", "/rate_limit", what="the rate limit")

@@ -39,6 +39,12 @@ def run(platform: str) -> Run:
     return Run.objects.filter(platform=platform).first()  # newest first
 
 
+def docs_poll(github_work: Integration) -> Run:
+    """Enable the pull requests under the docs rule and poll them once."""
+    configure(github_work, "pull_requests", [DOCS])
+    return run("pull_requests")
+
+
 def keys(platform: str) -> set[str]:
     return set(Item.objects.filter(platform=platform, status="active").values_list("key", flat=True))
 
@@ -51,8 +57,7 @@ def fresh_classifier() -> None:
 def test_pull_requests_flow_from_search_to_a_docs_label(
     github_work: Integration, mock_api: FakeGithub
 ) -> None:
-    configure(github_work, "pull_requests", [DOCS])
-    done = run("pull_requests")
+    done = docs_poll(github_work)
     assert done.status == "done", done.error
     # The draft (api#9) is excluded; web#12 came from two queries and is one item.
     assert keys("pull_requests") == {"octo-org/api#7", "octo-org/web#12", "octo-org/api#15"}
@@ -70,8 +75,7 @@ def test_pull_requests_flow_from_search_to_a_docs_label(
 def test_pull_request_snapshots_hold_the_fields_and_the_llm_sees_body_and_diff(
     github_work: Integration, mock_api: FakeGithub
 ) -> None:
-    configure(github_work, "pull_requests", [DOCS])
-    run("pull_requests")
+    docs_poll(github_work)
     item = Item.objects.get(key="octo-org/api#7")
     shown = ("org", "repo", "number", "author", "status", "draft", "labels")
     assert {k: item.snapshot[k] for k in shown} == {
@@ -90,8 +94,7 @@ def test_pull_request_snapshots_hold_the_fields_and_the_llm_sees_body_and_diff(
 def test_a_10_mb_diff_and_non_utf8_bytes_are_cut_and_replaced_not_a_crash(
     github_work: Integration, mock_api: FakeGithub
 ) -> None:
-    configure(github_work, "pull_requests", [DOCS])
-    run("pull_requests")
+    docs_poll(github_work)
     big = Item.objects.get(key="octo-org/api#15")
     assert big.llm_input.endswith("(truncated)")
     assert len(big.llm_input) < 12_000
@@ -123,13 +126,17 @@ def test_legacy_search_results_are_read_by_their_urls(github_work: Integration, 
     assert keys("issues") == {"octo-org/api#21"}  # #22 is a PR; #21's empty pull_request object is not
 
 
+def first_docs_poll(github_work: Integration, mock_api: FakeGithub) -> int:
+    """Poll the pull requests once under the docs rule and forget its requests; the classifier calls made."""
+    docs_poll(github_work)
+    mock_api.requests.clear()
+    return len(classifier.CALLS)
+
+
 def test_a_second_poll_of_unchanged_items_makes_no_item_request_and_runs_no_action(
     github_work: Integration, mock_api: FakeGithub
 ) -> None:
-    configure(github_work, "pull_requests", [DOCS])
-    run("pull_requests")
-    calls = len(classifier.CALLS)
-    mock_api.requests.clear()
+    calls = first_docs_poll(github_work, mock_api)
     run("pull_requests")
     assert mock_api.item_gets() == []
     assert {(r.method, r.url.path) for r in mock_api.requests} == {("GET", "/search/issues")}
@@ -140,10 +147,7 @@ def test_a_second_poll_of_unchanged_items_makes_no_item_request_and_runs_no_acti
 def test_a_newer_updated_at_is_fetched_again_but_not_reclassified_when_the_content_is_the_same(
     github_work: Integration, mock_api: FakeGithub
 ) -> None:
-    configure(github_work, "pull_requests", [DOCS])
-    run("pull_requests")
-    calls = len(classifier.CALLS)
-    mock_api.requests.clear()
+    calls = first_docs_poll(github_work, mock_api)
     mock_api.updated["octo-org/web#12"] = "2025-03-05T08:00:00Z"
     run("pull_requests")
     assert mock_api.item_gets() == [
@@ -165,8 +169,7 @@ def test_items_that_leave_the_search_become_synced(github_work: Integration, moc
 def test_label_then_undo_removes_it_and_the_next_poll_does_not_add_it_again(
     github_work: Integration, mock_api: FakeGithub
 ) -> None:
-    configure(github_work, "pull_requests", [DOCS])
-    run("pull_requests")
+    docs_poll(github_work)
     action_undo(record=ActionRecord.objects.get())
     assert mock_api.labels["octo-org/api#7"] == ["docs-wanted"]
     assert mock_api.paths("DELETE") == ["/repos/octo-org/api/issues/7/labels/docs"]
@@ -223,14 +226,18 @@ def test_on_blocked_ask_makes_an_approval_and_approving_posts_the_comment(
     assert len(mock_api.comments) == 1
 
 
-def test_a_malformed_result_and_a_vanished_pull_request_leave_the_others_processed(
-    github_work: Integration, mock_api: FakeGithub
+@pytest.mark.parametrize(
+    ("refusal", "of"),
+    [("missing_items", "octo-org/web#12"), ("forbidden_repos", "octo-org/web")],
+    ids=["a vanished pull request (404)", "a repo the app cannot read (403)"],
+)
+def test_a_malformed_result_and_an_item_the_api_refuses_leave_the_others_processed(
+    github_work: Integration, mock_api: FakeGithub, refusal: str, of: str
 ) -> None:
-    mock_api.missing_items.add("octo-org/web#12")
-    configure(github_work, "pull_requests", [DOCS])
-    done = run("pull_requests")
+    getattr(mock_api, refusal).add(of)
+    done = docs_poll(github_work)
     assert done.status == "done", done.error
-    assert done.items_failed == 2  # the partial search result and web#12 (404)
+    assert done.items_failed == 2  # the partial search result and web#12
     assert Item.objects.get(key="octo-org/web#12").snapshot is None
     assert Item.objects.get(key="octo-org/api#7").snapshot is not None
     assert mock_api.labels["octo-org/api#7"] == ["docs-wanted", "docs"]
@@ -266,15 +273,3 @@ def test_the_actions_of_one_act_task_share_one_client(
     stage_clients = 1 + len([t for t in ran if t.type.endswith(".collect")])  # check, collect batches
     assert len(made) == stage_clients + len(acts)
     assert len(acts) < 3  # the three labels went out in fewer tasks than actions
-
-
-def test_a_repo_the_app_cannot_read_is_counted_and_the_other_repo_processed(
-    github_work: Integration, mock_api: FakeGithub
-) -> None:
-    mock_api.forbidden_repos.add("octo-org/web")
-    configure(github_work, "pull_requests", [DOCS])
-    done = run("pull_requests")
-    assert done.status == "done", done.error
-    assert done.items_failed == 2  # web#12 (403) and the partial search result
-    assert Item.objects.get(key="octo-org/web#12").snapshot is None
-    assert mock_api.labels["octo-org/api#7"] == ["docs-wanted", "docs"]

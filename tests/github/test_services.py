@@ -110,7 +110,7 @@ def gemini(db: None, settings: Any) -> Iterator[tuple[FakeGemini, Integration]]:
         integration = Integration.objects.create(
             type="gemini",
             name="default",
-            settings={"api_url": server.url},
+            settings={"api_url": server.base_url},
             secrets={"api_key": "AIza-test-key"},
         )
         yield provider, integration

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.llm.fixture_emails import PRIORITY, REQUIRES_RESPONSE, questions_schema
+from tests.support.loopback import LoopbackHTTPServer
 
 EMAIL_DIR = FIXTURES / "email"  # the in-repo messages (tests/fixtures/email)
 SERVER_START_TIMEOUT_S = 90
@@ -130,7 +132,7 @@ class Seen:
     wall_started: float = 0.0  # time.time(), to compare with other processes' clocks
 
 
-class FaultServer:
+class FaultServer(LoopbackHTTPServer):
     def __init__(self, port: int = 0) -> None:
         self.script: deque[Reply] = deque()
         self.default = Reply(content="{}")
@@ -139,13 +141,8 @@ class FaultServer:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        super().__init__(self._handler_class(), port)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def queue(self, *replies: Reply) -> None:
         self.script.extend(replies)
@@ -194,13 +191,8 @@ class FaultServer:
 
 @pytest.fixture
 def fault_server() -> Iterator[FaultServer]:
-    server = FaultServer()
-    server.thread.start()
-    try:
+    with FaultServer() as server:
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
 
 
 @pytest.fixture(autouse=True)
@@ -219,26 +211,14 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transport, "BACKOFF_BASE_S", 0.05)
 
 
-# The reply schema of the email defaults, written out as the pipeline builds it.
-EMAIL_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "human": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "description": "is this a personal email written by a human?",
-        },
-        "requires_response": {"type": "boolean", "description": "does this email require a response?"},
-        "priority": {
-            "type": "string",
-            "enum": ["low", "medium", "high", "critical"],
-            "description": "what is the priority of this email?",
-        },
-    },
-    "required": ["human", "requires_response", "priority"],
-    "additionalProperties": False,
-}
+# The reply schema of questions like the email defaults.
+EMAIL_SCHEMA = questions_schema(
+    {
+        "human": "is this a personal email written by a human?",
+        "requires_response": REQUIRES_RESPONSE,
+        "priority": PRIORITY,
+    }
+)
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
-"""Reading a fixture email (tests/fixtures/email) into the few fields an LLM prompt needs.
-
-Used by the LLM tests and bench/llm.py.
+"""The fixture emails (tests/fixtures/email) as the LLM tests and bench/llm.py use them: the few fields
+a prompt needs, and the questions asked about them.
 """
 
 from __future__ import annotations
@@ -9,6 +8,22 @@ import email
 import re
 from email import policy
 from pathlib import Path
+from typing import Any
+
+from orchestrator.rules.classifications import normalise_classifications, reply_schema
+
+# Two of the email defaults' questions, in the words of the LLM tests (the first differs per test).
+REQUIRES_RESPONSE = {"prompt": "does this email require a response?", "type": "boolean"}
+PRIORITY = {
+    "prompt": "what is the priority of this email?",
+    "type": "enum",
+    "values": ["low", "medium", "high", "critical"],
+}
+
+
+def questions_schema(questions: dict[str, Any]) -> dict[str, Any]:
+    """The reply schema the pipeline builds for *questions*, written as a platform configures them."""
+    return reply_schema(normalise_classifications(questions))
 
 
 def email_fields(path: Path) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 
@@ -12,6 +11,7 @@ from orchestrator.llm import answers, prompts
 from orchestrator.llm.backends import embedded, scoring
 from orchestrator.llm.backends.base import ScoreRequest
 from orchestrator.models import LLMCall, LLMProfile
+from tests.llm.fixture_emails import PRIORITY, questions_schema
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -27,20 +27,9 @@ TERMS = (
     "to use Cloudbox after 1 June you accept the new terms of service. Read the new terms of service."
 )
 HUMAN = "is this a personal email written by a human?"
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "human": {"type": "boolean", "description": HUMAN},
-        "person": {"type": "number", "minimum": 0, "maximum": 1, "description": HUMAN},
-        "priority": {
-            "type": "string",
-            "enum": ["low", "medium", "high", "critical"],
-            "description": "what is the priority of this email?",
-        },
-    },
-    "required": ["human", "person", "priority"],
-    "additionalProperties": False,
-}
+SCHEMA = questions_schema(
+    {"human": {"prompt": HUMAN, "type": "boolean"}, "person": HUMAN, "priority": PRIORITY}
+)
 
 
 @pytest.fixture

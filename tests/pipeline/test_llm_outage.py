@@ -38,13 +38,8 @@ def quick_transport(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def stub_llm(quick_transport: None) -> Iterator[FaultServer]:
-    server = FaultServer()
-    server.thread.start()
-    try:
+    with FaultServer() as server:
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
 
 
 def use_llm(integration: Integration, base_url: str) -> LLMProfile:
@@ -142,13 +137,9 @@ def test_with_nothing_listening_deterministic_rules_act_and_llm_rules_act_when_t
 
     server = FaultServer(port=port)
     server.default = UP
-    server.thread.start()
-    try:
+    with server:
         time_passes()
         drain()
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
 
     assert tags("hot") == [1, 2, 3]
     assert Run.objects.get().status == "done"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.queue.databases import PostgresDatabases, QueueDatabase, connected_to, sqlite_copy, sqlite_template
-from tests.queue.processes import Clusters
+from tests.queue.processes import Clusters, stopped_at_the_end
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +58,4 @@ def sqlite_db(
 
 @pytest.fixture
 def clusters(queue_db: QueueDatabase) -> Iterator[Clusters]:
-    started = Clusters(queue_db)
-    try:
-        yield started
-    finally:
-        started.stop_all()
+    yield from stopped_at_the_end(Clusters(queue_db))

@@ -12,16 +12,31 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from orchestrator.supervision import kill_session, session_pids
 from tests.queue.databases import QueueDatabase
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
+
+
+class StopsAll(Protocol):
+    def stop_all(self) -> None: ...
+
+
+S = TypeVar("S", bound=StopsAll)
+
+
+def stopped_at_the_end(started: S) -> Iterator[S]:
+    """For a fixture: yield *started*, then stop every process it started, however the test ended."""
+    try:
+        yield started
+    finally:
+        started.stop_all()
 
 
 def wait_until(check: Callable[[], T], *, timeout: float, interval: float = 0.1, what: str = "") -> T:

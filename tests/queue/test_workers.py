@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from orchestrator.running.triggers import integration_trigger
 from tests.plugins.queue_tasks import read_starts
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import Clusters, cluster_is_up, wait_until
+from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -139,23 +139,8 @@ def test_a_task_over_its_runtime_is_stopped_and_recorded_as_timed_out(
 def test_concurrent_identical_triggers_queue_one_task(queue_db: QueueDatabase):
     integration = Integration.objects.create(type="dummy", name="one")
     PlatformConfig.objects.create(integration=integration, name="items", options={"count": 3})
-    barrier = threading.Barrier(5)
-    task_ids: list[str] = []
-
-    def trigger() -> None:
-        from django.db import connection
-
-        try:
-            barrier.wait(timeout=10)
-            task_ids.extend(task.uid for task in integration_trigger("dummy.one"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=trigger) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    triggered = all_at_once(lambda: [task.uid for task in integration_trigger("dummy.one")])
+    task_ids = [uid for uids in triggered for uid in uids]
 
     assert len(task_ids) == 5
     assert len(set(task_ids)) == 1

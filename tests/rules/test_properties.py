@@ -7,6 +7,8 @@ an irreversible non-yolo action from LLM provenance through the runtime gate.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from integrations.base import Tier
 from orchestrator.rules.actions import ActionKind
 from orchestrator.rules.automations import CompiledAutomation
 from orchestrator.rules.evaluate import evaluate
+from orchestrator.rules.planned import PlannedAction
 from orchestrator.rules.provenance import Provenance
 from orchestrator.rules.safety import Decision, as_tier, runtime_decision
 from tests.hypothesis_profiles import examples
@@ -116,30 +119,49 @@ DECLARED |= {(ActionKind.SCRIPT, name) for name in SCRIPTS}
 DECLARED |= {(ActionKind.SERVICE, name) for name in SERVICES}
 
 
+@dataclass
+class Case:
+    """One generated item under generated automations: what every property below evaluates."""
+
+    automations: list[dict[str, Any]]
+    classification: Any
+    snapshot: Any
+
+    def planned(self, rules: Iterable[CompiledAutomation] | None = None) -> list[PlannedAction]:
+        """What evaluation plans for this item under *rules* (by default the automations, compiled)."""
+        chosen = compiled(self.automations) if rules is None else rules
+        return evaluate(self.snapshot, self.classification, chosen, now=NOW)
+
+
 # Every property over generated automations (at least one: SOME_RULES), classifications and snapshots.
-ANY_RULES = given(automations=st.lists(rules, max_size=5), classification=classifications, snapshot=snapshots)
+ANY_RULES = given(
+    case=st.builds(
+        Case, automations=st.lists(rules, max_size=5), classification=classifications, snapshot=snapshots
+    )
+)
 SOME_RULES = given(
-    automations=st.lists(rules, min_size=1, max_size=5), classification=classifications, snapshot=snapshots
+    case=st.builds(
+        Case,
+        automations=st.lists(rules, min_size=1, max_size=5),
+        classification=classifications,
+        snapshot=snapshots,
+    )
 )
 
 
 @PROPERTY
 @ANY_RULES
-def test_evaluation_never_raises_and_only_produces_declared_actions(
-    automations: list[dict[str, Any]], classification: Any, snapshot: Any
-) -> None:
-    for action in evaluate(snapshot, classification, compiled(automations), now=NOW):
+def test_evaluation_never_raises_and_only_produces_declared_actions(case: Case) -> None:
+    for action in case.planned():
         assert (action.kind, action.name) in DECLARED
 
 
 @PROPERTY
 @ANY_RULES
-def test_evaluation_never_produces_more_actions_than_the_matched_rules_name(
-    automations: list[dict[str, Any]], classification: Any, snapshot: Any
-) -> None:
-    rules_ = compiled(automations)
-    matched = {rule.index: rule for rule in rules_ if rule.matches(snapshot, classification, NOW)}
-    planned = evaluate(snapshot, classification, rules_, now=NOW)
+def test_evaluation_never_produces_more_actions_than_the_matched_rules_name(case: Case) -> None:
+    rules_ = compiled(case.automations)
+    matched = {rule.index: rule for rule in rules_ if rule.matches(case.snapshot, case.classification, NOW)}
+    planned = case.planned(rules_)
     assert len(planned) <= sum(len(rule.actions) for rule in matched.values())
     for index, count in Counter(action.rule_index for action in planned).items():
         assert index in matched
@@ -151,20 +173,16 @@ def test_evaluation_never_produces_more_actions_than_the_matched_rules_name(
 
 @PROPERTY
 @SOME_RULES
-def test_provenance_is_the_producing_rules_own(
-    automations: list[dict[str, Any]], classification: Any, snapshot: Any
-) -> None:
-    by_index = {rule.index: rule for rule in compiled(automations)}
-    for action in evaluate(snapshot, classification, by_index.values(), now=NOW):
+def test_provenance_is_the_producing_rules_own(case: Case) -> None:
+    by_index = {rule.index: rule for rule in compiled(case.automations)}
+    for action in case.planned(by_index.values()):
         assert action.provenance is by_index[action.rule_index].provenance
 
 
 @PROPERTY
 @SOME_RULES
-def test_no_irreversible_llm_action_passes_the_runtime_gate_without_yolo(
-    automations: list[dict[str, Any]], classification: Any, snapshot: Any
-) -> None:
-    for action in evaluate(snapshot, classification, compiled(automations), now=NOW):
+def test_no_irreversible_llm_action_passes_the_runtime_gate_without_yolo(case: Case) -> None:
+    for action in case.planned():
         decision = runtime_decision(action, action.provenance, action.tier)
         if action.tier is Tier.IRREVERSIBLE and action.provenance in UNTRUSTED and not action.yolo:
             assert decision is (Decision.ASK if action.on_blocked == "ask" else Decision.BLOCK)

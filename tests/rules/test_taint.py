@@ -15,6 +15,7 @@ from orchestrator.rules.evaluate import evaluate
 from orchestrator.rules.safety import Decision, runtime_decision
 from orchestrator.rules.validation import automation_errors_for
 from tests.rules.platforms import NOW
+from tests.support.configs import demo_inbox_config
 
 INBOX = EMAIL.platforms["inbox"]
 FOLDERS: dict[str, Any] = {
@@ -91,25 +92,16 @@ def test_the_runtime_gate_blocks_a_tainted_action_even_with_rule_provenance() ->
     assert planned.from_payload(planned.to_payload()).taint == planned.taint
 
 
-CONFIG = """\
-llms:
-  default:
-    backend: embedded
-integrations:
-  - type: email
-    name: personal
-    source: maildir
-    maildir_path: demo-maildir
-    llm: default
-    platforms:
-      inbox:
-        classifications:
-          folder: {prompt: "which folder", type: enum, values: [Receipts, Work]}
-        automations:
-          - when: {is_noreply: true}
-            then:
-              move_to: %s
-"""
+CONFIG = demo_inbox_config(
+    """\
+    classifications:
+      folder: {prompt: "which folder", type: enum, values: [Receipts, Work]}
+    automations:
+      - when: {is_noreply: true}
+        then:
+          move_to: %s
+    """
+)
 
 
 @pytest.mark.django_db

@@ -12,31 +12,23 @@ from django.core.management.base import CommandError
 from orchestrator.config_io.importing import config_import
 from orchestrator.config_io.yaml_format import load_yaml
 from orchestrator.models import ActionRecord, AuditEntry, EgressRecord, Item, Task
+from tests.support.configs import demo_inbox_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo" / "config.yaml"
 REFERENCE = ROOT / "tests" / "config_io" / "reference" / "config.yaml"
 
-YOLO_UNSUBSCRIBE = """\
-llms:
-  default:
-    backend: embedded
-integrations:
-  - type: email
-    name: personal
-    source: maildir
-    maildir_path: demo-maildir
-    llm: default
-    platforms:
-      inbox:
-        classifications:
-          newsletter: is this a newsletter?
-        automations:
-          - name: drop newsletters
-            when:
-              classification.newsletter: "> 0.8"
-            then: !yolo unsubscribe
-"""
+YOLO_UNSUBSCRIBE = demo_inbox_config(
+    """\
+    classifications:
+      newsletter: is this a newsletter?
+    automations:
+      - name: drop newsletters
+        when:
+          classification.newsletter: "> 0.8"
+        then: !yolo unsubscribe
+    """
+)
 
 
 def run(*args: str) -> tuple[str, CommandError | None]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tests.conftest import REPO_ROOT
+from tests.support.child_python import child_python
 
 
 @pytest.fixture(autouse=True)
@@ -41,12 +40,4 @@ def manage(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedP
         "STEWARD_TIME_ZONE": "UTC",
         **env,
     }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO_ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return child_python(["manage.py", *args], environ)

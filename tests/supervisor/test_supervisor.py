@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from tests.plugins.queue_tasks import read_starts
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import wait_until
 from tests.supervisor.conftest import StartSupervisor, alive, healthy
+from tests.support.races import all_at_once
 
 pytestmark = pytest.mark.slow
 
@@ -168,18 +168,9 @@ def test_concurrent_identical_posts_queue_one_task(
     for n in range(4):
         enqueue("test.record", {"log": str(log), "label": n, "sleep_s": 2}, priority=3)
     wait_until(lambda: len(read_starts(log)) == 2, timeout=15, what="both workers to be busy")
-    barrier = threading.Barrier(5)
-    bodies: list[dict[str, object]] = []
-
-    def post() -> None:
-        barrier.wait(timeout=10)
-        bodies.append(httpx.post(f"{supervisor.url}/integrations/dummy.one/run", timeout=30).json())
-
-    threads = [threading.Thread(target=post) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    bodies = all_at_once(
+        lambda: httpx.post(f"{supervisor.url}/integrations/dummy.one/run", timeout=30).json(), timeout=60
+    )
 
     assert len(bodies) == 5
     assert len({tuple(body["task_ids"]) for body in bodies}) == 1  # type: ignore[arg-type]

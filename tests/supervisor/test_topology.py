@@ -16,7 +16,7 @@ import pytest
 from orchestrator.models import Integration, PlatformConfig, Run, ServiceLease, Task
 from orchestrator.topology import SchemaState, TopologyError, redacted, schema_compatible
 from tests.queue.databases import PostgresDatabases, QueueDatabase, connected_to
-from tests.queue.processes import REPO_ROOT, stop_process, wait_until
+from tests.queue.processes import REPO_ROOT, stop_process, stopped_at_the_end, wait_until
 from tests.supervisor.conftest import child_pids, command_line, healthy
 
 REDIS_DB_URL = "redis://127.0.0.1:6379/7"
@@ -111,11 +111,7 @@ class Machines:
 
 @pytest.fixture
 def machines(pg_db: QueueDatabase) -> Iterator[Machines]:
-    started = Machines(pg_db)
-    try:
-        yield started
-    finally:
-        started.stop_all()
+    yield from stopped_at_the_end(Machines(pg_db))
 
 
 def children_kinds(pid: int) -> list[str]:
