@@ -11,7 +11,7 @@ from typing import Any
 from orchestrator.audit import audit
 from orchestrator.egress.policy import EgressRefused, prepare_item_input, prepare_text
 from orchestrator.egress.scope import current_scope, egress_scope
-from orchestrator.llm import answers, concurrency, prompts
+from orchestrator.llm import answers, concurrency, prompts, wording
 from orchestrator.llm.accounting import CallRecord, record_call
 from orchestrator.llm.backends import get_backend
 from orchestrator.llm.backends.base import (
@@ -121,7 +121,25 @@ def _item_text(framed_input: Framed | Mapping[str, str] | str) -> str:
 def classify_scored(
     profile: LLMProfile, backend: ScoringBackend, item_text: str, schema: dict[str, Any], *, priority: int
 ) -> answers.ScoredValues:
-    """Score every question of *schema* about one item, calibrated, and account for it as one call."""
+    """Answer every question of *schema* about one item: those its wording decides by rule
+    (:mod:`orchestrator.llm.wording`), the rest scored and calibrated as one accounted call."""
+    decided = wording.wording_answers(schema, item_text)
+    rest = {name: prop for name, prop in schema["properties"].items() if name not in decided}
+    scored = (
+        _score_item(
+            profile, backend, item_text, {**schema, "properties": rest, "required": list(rest)}, priority
+        )
+        if rest
+        else answers.ScoredValues({}, {})
+    )
+    values = {name: decided[name].value if name in decided else scored[name] for name in schema["properties"]}
+    how = {name: {"by": "rule", "rule": found.rule} for name, found in decided.items()}
+    return answers.ScoredValues(values, {**scored.answers, **how})
+
+
+def _score_item(
+    profile: LLMProfile, backend: ScoringBackend, item_text: str, schema: dict[str, Any], priority: int
+) -> answers.ScoredValues:
     record = CallRecord(profile=profile, purpose="classify", priority=priority)
     record.backend, record.model, record.structured_mode = profile.backend, profile.model, "scores"
     started = time.monotonic()

@@ -1,10 +1,13 @@
 """Measuring a classifier on a labelled corpus (``manage.py eval_classifier``, ``bench/classifier.py``).
 
-A corpus is a directory of ``*.eml`` files and a ``labels.yaml`` mapping file name to the expected
-answers (``{human: true, requires_response: false, priority: low}``; a missing key is not scored).
-An optional ``corpus.yaml`` gives the parsing settings (``trusted_authserv_id``). Each email is
-parsed like the email integration collects it and classified like the classify stage does (rules
-first, then the model: :func:`orchestrator.pipeline.classify.answer_classifications`).
+A corpus is a directory of items and a ``labels.yaml`` mapping file name to the expected answers
+(``{human: true, requires_response: false, priority: low}``; a missing key is not scored). An item
+is an email (``*.eml``, asked the demo's questions) or a GitHub pull request or issue (``*.json``
+in the shape ``GET /repos/{repo}/pulls/{n}`` / ``issues/{n}`` answers, a pull request's diff beside
+it as ``*.diff``; asked the GitHub platforms' default questions). An optional ``corpus.yaml`` gives
+the parsing settings (``trusted_authserv_id``). Each item is turned into its snapshot and LLM input
+the way its integration collects it and classified like the classify stage does (rules first, then
+the model: :func:`orchestrator.pipeline.classify.answer_classifications`).
 
 Scoring: a ``confidence`` answer counts as true at ≥ 0.5; accuracy per classification and overall
 (every scored answer counts once); the Brier score (mean squared error of the probabilities, one-hot
@@ -15,6 +18,7 @@ corpus's most common label); a confusion table per classification.
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections import Counter
@@ -45,6 +49,16 @@ class CorpusItem:
     name: str
     raw: bytes
     labels: dict[str, Any]
+    diff: bytes = b""  # a GitHub pull request's diff (``<name>.diff``)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One corpus item as the classify stage sees it, and the questions its platform asks."""
+
+    snapshot: dict[str, Any]
+    llm_input: str
+    classifications: dict[str, ClassificationSpec]
 
 
 @dataclass
@@ -127,7 +141,9 @@ def load_corpus(directory: Path, *, limit: int | None = None) -> list[CorpusItem
             raise CorpusError(f"{labels_path} labels {name!r}, but {path} does not exist")
         if not isinstance(labels[name], dict):
             raise CorpusError(f"{labels_path}: {name} must map classification names to answers")
-        items.append(CorpusItem(name, path.read_bytes(), dict(labels[name])))
+        diff = path.with_suffix(".diff")
+        extra = diff.read_bytes() if path.suffix == ".json" and diff.is_file() else b""
+        items.append(CorpusItem(name, path.read_bytes(), dict(labels[name]), extra))
     return items[:limit] if limit else items
 
 
@@ -173,25 +189,69 @@ def profile_for(name: str | None, *, model: str = "", config_path: Path = DEMO_C
     )
 
 
+def github_classifications() -> dict[str, dict[str, ClassificationSpec]]:
+    """The GitHub platforms' default questions, by platform name."""
+    from integrations.github.plugin import ISSUES, PULL_REQUESTS
+
+    return {
+        spec.name: normalise_classifications(None, spec.default_classifications)
+        for spec in (PULL_REQUESTS, ISSUES)
+    }
+
+
+def prepare_github(item: CorpusItem) -> Prepared:
+    """A pull request or issue JSON as ``integrations.github.collecting`` turns it into an item."""
+    from integrations.github import collecting
+    from integrations.github.items import repo_of
+    from orchestrator.llm.framing import LONG_BODY_LIMIT, prepare
+
+    try:
+        found = json.loads(item.raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CorpusError(f"{item.name} is not JSON: {exc}") from exc
+    repo = repo_of(found) if isinstance(found, dict) else None
+    if repo is None:
+        raise CorpusError(f"{item.name} is not a GitHub pull request or issue (no repository URL)")
+    questions = github_classifications()
+    if "head" in found or "diff_url" in found:  # GET /repos/{repo}/pulls/{n}
+        snapshot = collecting.pull_snapshot(repo, found)
+        diff = prepare(item.diff.decode("utf-8", errors="replace"), LONG_BODY_LIMIT)
+        return Prepared(snapshot, collecting.pull_llm_input(snapshot, diff), questions["pull_requests"])
+    snapshot = collecting.issue_snapshot(repo, found)
+    return Prepared(snapshot, collecting.issue_llm_input(snapshot), questions["issues"])
+
+
+def prepare_item(
+    item: CorpusItem, email_questions: dict[str, ClassificationSpec], trusted_authserv_id: str | None
+) -> Prepared:
+    if item.name.endswith(".json"):
+        return prepare_github(item)
+    parsed = parse_message(item.raw, uid=None, trusted_authserv_id=trusted_authserv_id)
+    return Prepared(parsed.snapshot, parsed.llm_input, email_questions)
+
+
 def classify_corpus(
     profile: LLMProfile,
     classifications: Mapping[str, ClassificationSpec],
     items: list[CorpusItem],
     *,
     trusted_authserv_id: str | None = None,
-) -> list[ItemResult]:
+) -> tuple[list[ItemResult], dict[str, ClassificationSpec]]:
+    """Every item's answers, and every question asked (emails: *classifications*)."""
     from orchestrator.pipeline.classify import answer_classifications
 
     results = []
+    asked: dict[str, ClassificationSpec] = {}
     for item in items:
-        parsed = parse_message(item.raw, uid=None, trusted_authserv_id=trusted_authserv_id)
+        prepared = prepare_item(item, dict(classifications), trusted_authserv_id)
+        asked.update(prepared.classifications)
         started = time.monotonic()
         values, answered_by = answer_classifications(
-            profile, classifications, parsed.snapshot, parsed.llm_input, priority=6
+            profile, prepared.classifications, prepared.snapshot, prepared.llm_input, priority=6
         )
         ms = (time.monotonic() - started) * 1000
         results.append(ItemResult(item.name, item.labels, values, answered_by, ms))
-    return results
+    return results, asked
 
 
 def _as_label(spec: ClassificationSpec, value: Any) -> Any:
@@ -302,9 +362,9 @@ def evaluate(
 
     items = load_corpus(corpus, limit=limit)
     if not items:
-        raise CorpusError(f"{corpus / 'labels.yaml'} labels no email")
+        raise CorpusError(f"{corpus / 'labels.yaml'} labels no item")
     classifications = demo_classifications(config_path)
     profile = profile_for(profile_name, model=model, config_path=config_path)
     trusted = corpus_settings(corpus).get("trusted_authserv_id")
-    results = classify_corpus(profile, classifications, items, trusted_authserv_id=trusted)
-    return score(get_backend(profile).describe(), classifications, results)
+    results, asked = classify_corpus(profile, classifications, items, trusted_authserv_id=trusted)
+    return score(get_backend(profile).describe(), asked, results)
