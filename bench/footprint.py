@@ -5,8 +5,9 @@ warm start-up to the first HTTP 200.
         [--checkout <another Steward checkout>] [--no-write]
 
 Each run prepares a fresh data dir (migrated, two ``dummy`` integrations, as bench/server.py), so
-the start measured is a *warm* one: ``manage.py supervisor`` on a migrated database, timed from
-``exec`` to the first ``200`` on ``GET /`` (polled every 10 ms). After ``--settle`` seconds idle it
+the start measured is a *warm* one: ``manage.py supervisor`` on a migrated database with bytecode
+cached (``PYTHONDONTWRITEBYTECODE`` is dropped), timed from ``exec`` to the first ``200`` on
+``GET /`` (polled every 10 ms). After ``--settle`` seconds idle it
 sums RSS and PSS (``/proc/<pid>/smaps_rollup``, as smem does) over the supervisor and every
 descendant and counts them. Medians over ``--runs``. With ``REFERENCE`` the reference
 (bench/_reference.py) is measured the same way (its first 200 on ``GET /integrations``), alternating;
@@ -108,7 +109,8 @@ def stop_tree(process: subprocess.Popen[bytes]) -> None:
 
 def steward_run(checkout: Path, settle_s: float) -> tuple[dict[str, float], Counter[str]]:
     with tempfile.TemporaryDirectory(prefix="steward-footprint-") as tmp:
-        env = server_env(Path(tmp))
+        # A user's Python caches bytecode; a warm start reads it (this machine's shells may not).
+        env = {k: v for k, v in server_env(Path(tmp)).items() if k != "PYTHONDONTWRITEBYTECODE"}
         seed = f"import django\ndjango.setup()\n{MIGRATE}{SEED_TWO}"
         subprocess.run([sys.executable, "-c", seed], cwd=checkout, env=env, check=True, capture_output=True)
         port = free_port()

@@ -64,8 +64,12 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 # --- Applications ---------------------------------------------------------------------------------
+# daphne's app only makes `runserver` the ASGI one (it must precede staticfiles), and importing it
+# installs Twisted's reactor: ~0.3 s of start-up and Twisted in every process, workers included.
+# Only `runserver` gets it; the supervisor runs daphne itself (orchestrator/forked_children.py).
+RUNSERVER_APPS = ["daphne"] if sys.argv[1:2] == ["runserver"] else []
 INSTALLED_APPS = [
-    "daphne",  # must precede staticfiles so runserver is the ASGI one
+    *RUNSERVER_APPS,
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
