@@ -8,7 +8,7 @@ from chat.turns import turn_run
 from orchestrator.models import Task
 from orchestrator.queue import task_handler
 
-# Above one chat call's cap (3 x 120 s + 30 s) and under the interactive cluster's 420 s timeout.
+# Above one chat call's cap (3 x 120 s + 30 s), under TASK_MAX_RUNTIME_S.
 TURN_MAX_RUNTIME_S = 400
 
 

@@ -1,4 +1,4 @@
-"""One chat turn, run by the ``chat.turn`` task on the interactive cluster (priority 1).
+"""One chat turn, run by the ``chat.turn`` task on the cluster's reserved worker (priority 1).
 
 Build the context, ask the chat LLM (structured ``{reply, proposal?}`` when something is
 proposable, plain text otherwise), store the reply and — if the proposal passes every check — a

@@ -70,7 +70,7 @@ def check_worker() -> list[CheckResult]:
         return [CheckResult("worker", False, f"cannot read heartbeats: {exc}")]
     clusters = {w.cluster for w in workers}
     results = []
-    for cluster in ("default", "interactive"):
+    for cluster in ("default",):  # one cluster serves every priority (orchestrator/queue/broker.py)
         if cluster in clusters:
             results.append(CheckResult(f"worker:{cluster}", True, "heartbeat within the last minute"))
         else:

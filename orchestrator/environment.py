@@ -56,6 +56,21 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+
+
+def auth_required(auth_mode: str, bind_host: str) -> bool:
+    """Authentication is on when asked for, or (``auto``) for any bind but loopback."""
+    return auth_mode == "required" or (auth_mode == "auto" and not is_loopback_host(bind_host))
+
+
+def allowed_hosts(*, bind_host: str, required: bool, extra: list[str]) -> list[str]:
+    if required and not is_loopback_host(bind_host):
+        return extra or ["*"]
+    # Local names only: a DNS-rebinding page cannot reach the unauthenticated local API.
+    return LOCAL_HOSTS + extra
+
+
 def env_fernet_keys() -> list[str]:
     """``STEWARD_ENCRYPTION_KEY``: Fernet keys for secrets at rest; the first encrypts, all decrypt."""
     configured = env_list("STEWARD_ENCRYPTION_KEY")

@@ -19,6 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 from orchestrator.data_dir import STATIC_DIR, data_dir_path, stored_fernet_keys, stored_secret_key
 from orchestrator.environment import (
     SettingError,
+    allowed_hosts,
+    auth_required,
     env_bool,
     env_choice,
     env_list,
@@ -53,22 +55,21 @@ if AUTH_MODE == "off" and not BIND_IS_LOOPBACK:
         f"STEWARD_AUTH=off is refused while bound to {BIND_HOST}: anyone on the network could "
         "run actions. Bind to 127.0.0.1 or leave STEWARD_AUTH at auto/required."
     )
-AUTH_REQUIRED = AUTH_MODE == "required" or (AUTH_MODE == "auto" and not BIND_IS_LOOPBACK)
-
-LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+# The forking supervisor re-derives these three for the host it binds (orchestrator/supervision.py).
+AUTH_REQUIRED = auth_required(AUTH_MODE, BIND_HOST)
 EXTRA_HOSTS = env_list("STEWARD_ALLOWED_HOSTS")
-if AUTH_REQUIRED and not BIND_IS_LOOPBACK:
-    ALLOWED_HOSTS = EXTRA_HOSTS or ["*"]
-else:
-    # Local names only: a DNS-rebinding page cannot reach the unauthenticated local API.
-    ALLOWED_HOSTS = LOCAL_HOSTS + EXTRA_HOSTS
+ALLOWED_HOSTS = allowed_hosts(bind_host=BIND_HOST, required=AUTH_REQUIRED, extra=EXTRA_HOSTS)
 CSRF_TRUSTED_ORIGINS = [
     f"{scheme}://{host}" for host in EXTRA_HOSTS if host != "*" for scheme in ("http", "https")
 ]
 
 # --- Applications ---------------------------------------------------------------------------------
+# daphne's app only makes `runserver` the ASGI one (it must precede staticfiles), and importing it
+# installs Twisted's reactor: ~0.3 s of start-up and Twisted in every process, workers included.
+# Only `runserver` gets it; the supervisor runs daphne itself (orchestrator/forked_children.py).
+RUNSERVER_APPS = ["daphne"] if sys.argv[1:2] == ["runserver"] else []
 INSTALLED_APPS = [
-    "daphne",  # must precede staticfiles so runserver is the ASGI one
+    *RUNSERVER_APPS,
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -163,43 +164,35 @@ else:
 
 # --- Task queue: Django-Q2 runs workers, our Task table is the queue (docs/ARCHITECTURE.md) -------
 TASK_MAX_RUNTIME_S = 600  # the longest any task type may declare
+# One cluster: STEWARD_Q_WORKERS background workers (default 2; ordering tests use 1) plus
+# STEWARD_Q_RESERVED_WORKERS kept free of background work, so priorities 1–2 (chat turns, approved
+# actions) start at once (orchestrator/queue/broker.py).
+STEWARD_Q_RESERVED_WORKERS = int(os.environ.get("STEWARD_Q_RESERVED_WORKERS") or 1)
 Q_CLUSTER: dict[str, Any] = {
     "name": "default",
-    "workers": 2,
+    "workers": int(os.environ.get("STEWARD_Q_WORKERS") or 2) + STEWARD_Q_RESERVED_WORKERS,
     "queue_limit": 1,
     "bulk": 1,
     "timeout": TASK_MAX_RUNTIME_S + 60,
     "retry": TASK_MAX_RUNTIME_S + 120,
     "max_attempts": 1,  # our broker counts attempts itself, at claim time
     "catch_up": False,  # one run after downtime, not one per missed slot
-    # Schedules fire from whichever default cluster holds the scheduler lease, so exactly once
-    # across machines (orchestrator/queue/scheduler_lease.py), not from every sentinel.
+    # Schedules fire from whichever cluster holds the scheduler lease, so exactly once across
+    # machines (orchestrator/queue/scheduler_lease.py), not from every sentinel.
     "scheduler": False,
     "save_limit": -1,  # results live in our Task table
     "poll": 0.1,
     "broker_class": "orchestrator.queue.broker.TaskTableBroker",
     "orm": "default",
     "ack_failures": True,
-    "ALT_CLUSTERS": {
-        "interactive": {
-            "workers": 1,
-            # Above the LLM layer's cap for one chat call (3 x 120 s + 30 s), so Q2 is only a backstop.
-            "timeout": 420,
-            "retry": 480,
-        },
-    },
 }
 # Tests pass short cluster settings through the environment of a subprocess (Django-Q2 reads once).
 for _key, _env in (("timeout", "STEWARD_Q_TIMEOUT"), ("retry", "STEWARD_Q_RETRY")):
     if os.environ.get(_env):
         Q_CLUSTER[_key] = int(os.environ[_env])
-        Q_CLUSTER["ALT_CLUSTERS"]["interactive"][_key] = int(os.environ[_env])
 # How long evaluate-after-classify gathers answers before it runs ahead of a classification backlog
 # (orchestrator/pipeline/next_stage.py); 0: after the whole backlog (the tests, no timed waits).
 STEWARD_EVALUATE_GATHER_S = float(os.environ.get("STEWARD_EVALUATE_GATHER_S") or 10)
-# Background workers of the default cluster (a bigger machine may want more; ordering tests use 1).
-if os.environ.get("STEWARD_Q_WORKERS"):
-    Q_CLUSTER["workers"] = int(os.environ["STEWARD_Q_WORKERS"])
 
 # --- Time -------------------------------------------------------------------------------------------
 TIME_ZONE = env_str("STEWARD_TIME_ZONE") or machine_time_zone()

@@ -1,4 +1,8 @@
-"""The supervisor (docs/ARCHITECTURE.md): daphne and both Django-Q2 clusters as children of one command.
+"""The supervisor (docs/ARCHITECTURE.md): daphne and the Django-Q2 cluster as children of one command.
+
+The children are forks of the supervisor, made after it imported Django and the apps once, so every
+process of the tree shares those pages (orchestrator/forked_children.py); ``--dev`` starts them with
+``exec`` instead, so a restart sees changed code.
 
 Children run in their own sessions, so a terminal's Ctrl-C reaches only the supervisor, which
 forwards SIGINT/SIGTERM to each child's PID, once — never to a process group: Django-Q2's sentinel
@@ -18,7 +22,7 @@ changes: start-up work (migrations, schedule sync, ``--run-at-start``) is not re
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import functools
 import logging
 import os
 import signal
@@ -33,7 +37,9 @@ from types import FrameType
 
 from django.conf import settings
 
-from orchestrator.environment import is_loopback_host
+from orchestrator import forked_children
+from orchestrator.environment import allowed_hosts, auth_required, is_loopback_host
+from orchestrator.forked_children import ChildProcess
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +53,6 @@ BACKOFF_MAX_S = 30.0
 STABLE_AFTER_S = 60.0  # a child that ran this long before dying restarts without accumulated backoff
 TICK_S = 0.2
 CODE_CHECK_EVERY_S = 1.0
-PR_SET_PDEATHSIG = 1
 WATCHED_SUFFIXES = {".py", ".html"}
 
 Announce = Callable[[str], None]
@@ -61,14 +66,27 @@ class SupervisorError(Exception):
 @dataclass(frozen=True)
 class ChildSpec:
     name: str
-    argv: tuple[str, ...]
+    argv: tuple[str, ...]  # what --dev execs: a fresh interpreter sees changed code
     env: dict[str, str]
+    run: Callable[[], int] | None = None  # what a forked child runs, on the supervisor's imports
 
 
 def bind_host(*, host: str | None, expose: bool) -> str:
     if host and expose:
         raise SupervisorError("--expose binds 0.0.0.0; give either --expose or --host, not both")
     return host or (EXPOSED_HOST if expose else DEFAULT_HOST)
+
+
+def bind_settings_apply(host: str) -> None:
+    """Make this process's settings those of a server bound to *host* (settings.py derives them from
+    ``STEWARD_BIND_HOST``, which the supervisor learns only from its arguments): forked children
+    inherit them; exec'd ones read ``STEWARD_BIND_HOST`` from their environment."""
+    settings.BIND_HOST = host
+    settings.BIND_IS_LOOPBACK = is_loopback_host(host)
+    settings.AUTH_REQUIRED = auth_required(settings.AUTH_MODE, host)
+    settings.ALLOWED_HOSTS = allowed_hosts(
+        bind_host=host, required=settings.AUTH_REQUIRED, extra=settings.EXTRA_HOSTS
+    )
 
 
 def check_bind(host: str, port: int) -> None:
@@ -88,9 +106,9 @@ def check_bind(host: str, port: int) -> None:
 
 
 def child_specs(host: str, port: int, role: str = "all") -> list[ChildSpec]:
-    """daphne (HTTP + websockets) and the two Django-Q2 clusters, told where daphne listens.
+    """daphne (HTTP + websockets) and the Django-Q2 cluster, told where daphne listens.
 
-    ``--role web`` runs only daphne, ``--role workers`` only the clusters (docs/DEPLOY.md).
+    ``--role web`` runs only daphne, ``--role workers`` only the cluster (docs/DEPLOY.md).
     """
     python = sys.executable
     manage = str(Path(settings.BASE_DIR) / "manage.py")
@@ -100,11 +118,9 @@ def child_specs(host: str, port: int, role: str = "all") -> list[ChildSpec]:
             "web",
             (python, "-m", "daphne", "-b", host, "-p", str(port), "orchestrator.asgi:application"),
             common,
+            functools.partial(forked_children.run_web, host, port),
         ),
-        ChildSpec("worker-default", (python, manage, "qcluster"), common),
-        ChildSpec(
-            "worker-interactive", (python, manage, "qcluster"), {**common, "Q_CLUSTER_NAME": "interactive"}
-        ),
+        ChildSpec("workers", (python, manage, "qcluster"), common, forked_children.run_workers),
     ]
     if role == "web":
         return specs[:1]
@@ -120,13 +136,20 @@ def public_url(host: str, port: int) -> str:
 
 # --- start-up work ------------------------------------------------------------------------------------
 def prepare_database(
-    run_at_start: Iterable[str], announce: Announce, *, setup: bool = False, migrate: bool = True
+    run_at_start: Iterable[str],
+    announce: Announce,
+    *,
+    setup: bool = False,
+    migrate: bool = True,
+    pending: bool = True,
 ) -> None:
     """Apply pending migrations, sync schedules, then queue each ``--run-at-start`` integration.
 
     With *setup* (``--setup``, what ``make run`` passes) also ``ensure_admin`` and ``setup_demo``
     here: one Django start-up instead of four keeps a warm ``make run`` to a few seconds. A
     ``workers`` machine passes ``migrate=False``: the schema is the web machine's to change.
+    ``pending=False`` (the topology check found every migration applied) skips ``migrate``, which
+    would load the migration graph a second time to find nothing to do.
     """
     from django.core.management import call_command
     from django.db import connections
@@ -135,7 +158,8 @@ def prepare_database(
     from orchestrator.running.triggers import TriggerError, integration_trigger
 
     if migrate:
-        call_command("migrate", interactive=False, verbosity=0)
+        if pending:
+            call_command("migrate", interactive=False, verbosity=0)
         if setup:
             call_command("ensure_admin")
             call_command("setup_demo")
@@ -175,30 +199,29 @@ def kill_session(session_id: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: if the supervisor is SIGKILLed, the child gets a
-    # SIGTERM (and shuts down gracefully) instead of running on unsupervised.
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 @dataclass
 class Child:
     spec: ChildSpec
-    process: subprocess.Popen[bytes] | None = None
+    fork: bool = False
+    process: ChildProcess | None = None
     started_at: float = 0.0
     restart_at: float | None = None
     backoff_s: float = BACKOFF_FIRST_S
 
     def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k != "Q_CLUSTER_NAME"} | self.spec.env
-        self.process = subprocess.Popen(
-            self.spec.argv,
-            env=env,
-            cwd=settings.BASE_DIR,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
+        if self.fork and self.spec.run is not None:
+            self.process = forked_children.fork(self.spec.name, self.spec.run, self.spec.env)
+        else:
+            env = {k: v for k, v in os.environ.items() if k != "Q_CLUSTER_NAME"} | self.spec.env
+            self.process = subprocess.Popen(
+                self.spec.argv,
+                env=env,
+                cwd=settings.BASE_DIR,
+                start_new_session=True,
+                # Between fork and exec: if the supervisor is SIGKILLed, the child gets a SIGTERM
+                # (and shuts down gracefully) instead of running on unsupervised.
+                preexec_fn=forked_children.die_with_parent,
+            )
         self.started_at = time.monotonic()
         self.restart_at = None
         logger.info("started %s (pid %d)", self.spec.name, self.process.pid)
@@ -327,8 +350,9 @@ class Supervisor:
         announce: Announce,
         watcher: CodeWatcher | None = None,
         grace_s: float = SHUTDOWN_GRACE_S,
+        fork: bool = False,
     ):
-        self.children = [Child(spec) for spec in specs]
+        self.children = [Child(spec, fork=fork) for spec in specs]
         self.url = url
         self.probe = probe
         self.announce = announce
@@ -461,17 +485,23 @@ def supervise(
     serves_web = role != "workers"
     if serves_web:
         check_bind(host, port)
+    bind_settings_apply(host)
     try:
-        topology_check(role)
+        state = topology_check(role)
     except TopologyError as exc:
         raise SupervisorError(str(exc)) from None
-    prepare_database(run_at_start, announce, setup=setup, migrate=role in MIGRATING_ROLES)
+    prepare_database(
+        run_at_start, announce, setup=setup, migrate=role in MIGRATING_ROLES, pending=bool(state.unapplied)
+    )
+    if not dev:
+        forked_children.preload()
     supervisor = Supervisor(
         child_specs(host, port, role),
         url=public_url(host, port),
         probe=probe_address(host, port) if serves_web else None,
         announce=announce,
         watcher=CodeWatcher(project_code_roots()) if dev else None,
+        fork=not dev,
     )
     if not is_loopback_host(host) or settings.AUTH_MODE == "required":
         announce("Authentication is on: use an API token (create_api_token) or log in at /admin/")

@@ -11,8 +11,6 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import icalendar
-
 logger = logging.getLogger(__name__)
 
 _ROOM_TYPES = {"RESOURCE", "ROOM"}
@@ -91,6 +89,10 @@ def _partstat(method: str | None, attendees: list[Any], own: list[str]) -> str |
 
 def calendar_fields(payloads: list[bytes], own_addresses: list[str]) -> dict[str, Any] | None:
     """The first parsable invitation's fields, or ``None`` when the message carries none."""
+    if not payloads:
+        return None
+    import icalendar  # here, where a message carries an invitation: not in every process's start-up
+
     for payload in payloads:
         try:
             calendar = icalendar.Calendar.from_ical(payload)

@@ -6,8 +6,11 @@ worker heartbeat, priority aging and retention pruning going as side duties of t
 a thread keeps the short leases of claimed tasks alive until a worker takes them over
 (orchestrator/queue/lease.py).
 
-Each cluster serves its own priorities: ``interactive`` takes 1–2 (chat turns, approved actions),
-``default`` takes the rest, so a chat turn never waits behind background work.
+One cluster serves every priority and keeps a worker for priorities 1–2 (chat turns, approved
+actions): the pusher hands out background work (3–9) only while fewer than ``workers`` −
+``STEWARD_Q_RESERVED_WORKERS`` background tasks it handed out are still running, so one worker is
+always free of background work and a chat turn never waits behind it. A worker that finishes a task
+rings the pusher (:func:`worker_freed`), which then hands out the next background task at once.
 
 Ordering: the pusher claims a task, then blocks until the cluster's local queue (``queue_limit``
 slots) has room, so at most ``queue_limit`` + 1 already-claimed tasks start before a newly enqueued
@@ -20,13 +23,17 @@ import logging
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_q.brokers import Broker
 from django_q.conf import Conf
+from django_q.signals import post_execute_in_worker
 from django_q.signing import SignedPackage
 
 from orchestrator import doorbell
+from orchestrator.models import Task
 from orchestrator.queue import maintenance, query_count
 from orchestrator.queue.claim import INTERACTIVE_CLUSTER, INTERACTIVE_PRIORITIES, claim_next, priorities_for
 from orchestrator.queue.execution import task_timeout_s
@@ -43,13 +50,31 @@ DB_RETRY_PAUSE_S = 1.0
 STOP_CHECK_S = 0.5  # the longest one dequeue() waits for a ring: Django-Q2 stops between calls
 
 
-def wake_topic(cluster: str) -> str:
+CLUSTER = "default"
+
+
+def wake_topic(cluster: str = CLUSTER) -> str:
     """The doorbell topic the pusher of *cluster* listens on."""
     return f"queue.{cluster}"
 
 
 def cluster_for(priority: int) -> str:
-    return INTERACTIVE_CLUSTER if priority in INTERACTIVE_PRIORITIES else "default"
+    """Which cluster serves *priority*: the one cluster serves all (its reserved worker takes 1–2)."""
+    return CLUSTER
+
+
+def background_slots() -> int:
+    """How many workers may run background work (3–9) at once; the rest wait for 1–2."""
+    reserved = int(getattr(settings, "STEWARD_Q_RESERVED_WORKERS", 1))
+    return max(int(Conf.WORKERS or 1) - reserved, 1)
+
+
+def worker_freed(sender: object, **kwargs: object) -> None:
+    """Django-Q2's ``post_execute_in_worker``: a worker is free, so the pusher may hand out more."""
+    doorbell.ring(wake_topic(Conf.CLUSTER_NAME or CLUSTER))
+
+
+post_execute_in_worker.connect(worker_freed, dispatch_uid="steward.worker_freed")
 
 
 class TaskTableBroker(Broker):
@@ -58,6 +83,7 @@ class TaskTableBroker(Broker):
     _last_maintenance = 0.0
     _bell: doorbell.Doorbell | None = None
     _next_claim_at = 0.0
+    _background: dict[int, int] | None = None  # pk → attempt of background tasks handed out, running
 
     # --- producer side: only the scheduler uses it -----------------------------------------------
     def enqueue(self, task: str) -> str:
@@ -80,7 +106,7 @@ class TaskTableBroker(Broker):
                 keep_scheduling(self)  # fires schedules while this machine holds the scheduler lease
             if not self._claim_due():
                 return None  # back to the pusher, which checks its stop event, then here again
-            task = claim_next(self.list_key, lease=lease_length())
+            task = self._claim()
             query_count.flush()
         except DatabaseError:
             # A dropped PostgreSQL connection or a long SQLite lock: reconnect on the next poll
@@ -111,6 +137,35 @@ class TaskTableBroker(Broker):
             "started": timezone.now(),
         }
         return [(task.uid, SignedPackage.dumps(package))]
+
+    def _claim(self) -> Task | None:
+        """The next task this cluster may start now: any priority while a background slot is free,
+        else only 1–2 (for the reserved worker). A cluster named ``interactive`` serves only 1–2."""
+        if self.list_key == INTERACTIVE_CLUSTER or self._background_full():
+            return claim_next(INTERACTIVE_CLUSTER, lease=lease_length())
+        task = claim_next(None, lease=lease_length())
+        if task is not None and task.priority not in INTERACTIVE_PRIORITIES:
+            assert self._background is not None
+            self._background[task.pk] = task.attempts
+        return task
+
+    def _background_full(self) -> bool:
+        """Whether the background tasks this pusher handed out fill every background slot.
+
+        Reads the database only when they might: a task is done, failed, back to pending or
+        claimed again (another attempt) once it no longer counts.
+        """
+        if self._background is None:
+            self._background = {}
+        if len(self._background) < background_slots():
+            return False
+        running = set(
+            Task.objects.filter(pk__in=list(self._background), status=Task.Status.RUNNING).values_list(
+                "pk", "attempts"
+            )
+        )
+        self._background = {pk: n for pk, n in self._background.items() if (pk, n) in running}
+        return len(self._background) >= background_slots()
 
     def _claim_due(self) -> bool:
         """Whether to claim now: rung by enqueue (``queue.<cluster>``), or the safety poll is due.
@@ -148,14 +203,15 @@ class TaskTableBroker(Broker):
         """A package that could not be unpacked; its lease expiry will hand it out again."""
 
     def queue_size(self) -> int:
-        from orchestrator.models import Task
-
-        return Task.objects.filter(priorities_for(self.list_key), status=Task.Status.PENDING).count()
+        return self._served().filter(status=Task.Status.PENDING).count()
 
     def lock_size(self) -> int:
-        from orchestrator.models import Task
+        return self._served().filter(status=Task.Status.RUNNING).count()
 
-        return Task.objects.filter(priorities_for(self.list_key), status=Task.Status.RUNNING).count()
+    def _served(self) -> QuerySet[Task]:
+        if self.list_key == INTERACTIVE_CLUSTER:
+            return Task.objects.filter(priorities_for(INTERACTIVE_CLUSTER))
+        return Task.objects.all()
 
     def ping(self) -> bool:
         return True

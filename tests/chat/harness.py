@@ -107,6 +107,13 @@ def command_line(pid: int) -> str:
     return ""
 
 
+def process_name(pid: int) -> str:
+    """``/proc/<pid>/comm``: the supervisor names its forked children ``steward-web``, ``steward-workers``."""
+    with contextlib.suppress(OSError):
+        return (Path("/proc") / str(pid) / "comm").read_text().strip()
+    return ""
+
+
 @dataclass
 class StewardServer:
     data_dir: Path
@@ -159,10 +166,10 @@ class StewardServer:
         found: dict[str, int] = {}
         for pid in descendants(self.process.pid):
             self.known.add(pid)
-            line = command_line(pid)
-            if "daphne" in line:
+            line, name = command_line(pid), process_name(pid)
+            if "daphne" in line or name == "steward-web":
                 found.setdefault("web", pid)
-            elif "qcluster" in line:
+            elif "qcluster" in line or name == "steward-workers":
                 found.setdefault(f"qcluster-{pid}", pid)
         return found
 

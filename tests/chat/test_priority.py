@@ -1,8 +1,8 @@
 """A chat turn (priority 1) overtakes 500 waiting classification tasks (priority 6).
 
 In the queue's own order (one claimer for every priority), the turn is the very next task claimed
-after those already claimed; with the real supervisor, the interactive cluster starts it within a
-second while the background cluster is busy, before any classification that was still waiting.
+after those already claimed; with the real supervisor, the cluster's reserved worker starts it within
+a second while the background workers are busy, before any classification that was still waiting.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_a_chat_turn_is_claimed_before_every_classification_not_already_claimed(
 
 
 @pytest.mark.django_db
-def test_only_the_interactive_cluster_serves_chat_turns(conversation):
+def test_the_claim_for_the_reserved_worker_takes_only_chat_turns(conversation):
     for n in range(20):
         classification(n)
     submitted = message_submit(conversation_id=conversation.id, content="Hello")

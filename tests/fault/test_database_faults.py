@@ -37,7 +37,6 @@ def test_workers_reconnect_after_postgres_kills_their_connections_mid_run(
         pytest.skip("PostgreSQL only: SQLite has no server connections to kill")
     configure_tagging(ITEMS)
     start_and_wait(clusters, "default", STEWARD_LOG_LEVEL="WARNING")
-    start_and_wait(clusters, "interactive", STEWARD_LOG_LEVEL="WARNING")
     integration_trigger("dummy.one")
     wait_until(lambda: len(effects_in(queue_db.data_dir)) >= 5, timeout=60, what="the first actions")
 

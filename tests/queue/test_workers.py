@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 
 # Django-Q2 reads its settings once, at import: short leases reach the workers through their env.
 SHORT_LEASE = {"STEWARD_Q_TIMEOUT": "2", "STEWARD_Q_RETRY": "3"}
+ONE_WORKER = {"STEWARD_Q_WORKERS": "1", "STEWARD_Q_RESERVED_WORKERS": "0"}  # starts follow claims
 
 
 def start_and_wait(clusters: Clusters, name: str = "default", **env: str) -> None:
@@ -43,9 +44,7 @@ def test_waiting_tasks_run_by_priority_then_fifo_when_workers_start(
     for label, priority in [("9a", 9), ("5a", 5), ("9b", 9), ("6", 6), ("5b", 5), ("1", 1)]:
         enqueue("test.record", {"log": str(log), "label": label}, priority=priority)
 
-    start_and_wait(clusters, "interactive")
-    wait_until(lambda: read_starts(log), timeout=15, what="the priority-1 task")
-    start_and_wait(clusters, "default", STEWARD_Q_WORKERS="1")  # one worker: starts follow claims
+    start_and_wait(clusters, "default", **ONE_WORKER)
 
     wait_until(lambda: len(read_starts(log)) == 6, timeout=30, what="all six tasks")
     assert [s["label"] for s in read_starts(log)] == ["1", "5a", "5b", "6", "9a", "9b"]
@@ -61,7 +60,7 @@ def test_a_new_urgent_task_starts_after_at_most_queue_limit_plus_one_claimed_one
     log = queue_db.data_dir / "starts.jsonl"
     for n in range(6):
         enqueue("test.record", {"log": str(log), "label": f"bg{n}", "sleep_s": 0.5}, priority=7)
-    start_and_wait(clusters, "default", STEWARD_Q_WORKERS="1")
+    start_and_wait(clusters, "default", **ONE_WORKER)
     wait_until(lambda: read_starts(log), timeout=15, what="the first background task")
 
     urgent_enqueued_at = time.time()
@@ -72,15 +71,16 @@ def test_a_new_urgent_task_starts_after_at_most_queue_limit_plus_one_claimed_one
     assert labels.index("urgent") <= 2  # queue_limit (1) + the one the pusher holds
 
 
-def test_interactive_cluster_serves_a_chat_turn_while_background_work_is_busy(
+def test_the_reserved_worker_serves_a_chat_turn_while_background_work_is_busy(
     queue_db: QueueDatabase, clusters: Clusters
 ):
     log = queue_db.data_dir / "starts.jsonl"
-    start_and_wait(clusters, "default")
-    start_and_wait(clusters, "interactive")
-    for n in range(4):  # occupies both default workers and the local queue for seconds
+    start_and_wait(clusters, "default")  # 2 background workers + 1 reserved for priorities 1–2
+    for n in range(6):  # more than the background workers can take: the rest stays pending
         enqueue("test.record", {"log": str(log), "label": f"busy{n}", "sleep_s": 2}, priority=6)
     wait_until(lambda: len(read_starts(log)) >= 2, timeout=15, what="the background tasks")
+    time.sleep(0.5)  # a third background start would come within milliseconds; these take 2 s
+    assert len(read_starts(log)) == 2, "background work must leave the reserved worker free"
 
     chat = enqueue("test.record", {"log": str(log), "label": "chat"}, priority=1)
     wait_until(lambda: task_status(chat) == "done", timeout=10, what="the chat turn")

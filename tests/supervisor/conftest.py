@@ -45,6 +45,13 @@ def command_line(pid: int) -> str:
         return ""
 
 
+def process_name(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def alive(pid: int) -> bool:
     try:
         stat = (Path("/proc") / str(pid) / "stat").read_text()
@@ -65,19 +72,16 @@ class RunningSupervisor:
         return f"http://127.0.0.1:{self.port}"
 
     def children(self) -> dict[str, int]:
-        """``{"web": pid, "worker-default": pid, "worker-interactive": pid}`` as running now."""
+        """``{"web": pid, "workers": pid}`` as running now (forked children carry their name in
+        ``/proc/<pid>/comm``; ``--dev`` execs them, so their command line says what they are)."""
         found = {}
         for pid in child_pids(self.process.pid):
-            line = command_line(pid)
+            line, name = command_line(pid), process_name(pid)
             self.sessions.add(pid)
-            if "daphne" in line:
+            if name == "steward-web" or "daphne" in line:
                 found["web"] = pid
-            elif "qcluster" in line:
-                # The interactive cluster is told apart by its environment.
-                environ = (Path("/proc") / str(pid) / "environ").read_bytes()
-                found[
-                    "worker-interactive" if b"Q_CLUSTER_NAME=interactive" in environ else "worker-default"
-                ] = pid
+            elif name == "steward-workers" or "qcluster" in line:
+                found["workers"] = pid
         return found
 
     def all_pids(self) -> set[int]:
@@ -143,11 +147,8 @@ def start_supervisor(supervisor_db: QueueDatabase, free_port: int) -> Iterator[S
                 what="the supervisor to answer GET /",
             )
             assert process.poll() is None, running.output()
-            for cluster in ("default", "interactive"):
-                wait_until(
-                    lambda c=cluster: cluster_is_up(c, since), timeout=30, what=f"the {cluster} cluster"
-                )
-            wait_until(lambda: len(running.children()) == 3, timeout=10, what="three children")
+            wait_until(lambda: cluster_is_up("default", since), timeout=30, what="the cluster")
+            wait_until(lambda: len(running.children()) == 2, timeout=10, what="both children")
         return running
 
     try:

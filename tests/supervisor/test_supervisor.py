@@ -40,7 +40,7 @@ def test_serves_health_on_its_port_and_announces_the_url(start_supervisor: Start
     while banner not in supervisor.output() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert banner in supervisor.output()
-    assert set(supervisor.children()) == {"web", "worker-default", "worker-interactive"}
+    assert set(supervisor.children()) == {"web", "workers"}
 
 
 def test_when_ready_it_says_where_to_look(start_supervisor: StartSupervisor):
@@ -77,7 +77,7 @@ def test_ctrl_c_stops_within_3_seconds_and_hands_a_busy_task_back(
 def test_sigterm_stops_every_child_within_a_bounded_time(start_supervisor: StartSupervisor):
     supervisor = start_supervisor()
     pids = supervisor.all_pids()
-    assert len(pids) >= 10  # supervisor, daphne, and two clusters of several processes each
+    assert len(pids) >= 7  # supervisor, daphne, and a cluster of several processes
 
     started = time.monotonic()
     os.kill(supervisor.process.pid, signal.SIGTERM)
@@ -112,14 +112,14 @@ def test_a_killed_web_child_is_restarted(start_supervisor: StartSupervisor):
 
 def test_a_killed_cluster_is_restarted_without_leaving_its_workers_behind(start_supervisor: StartSupervisor):
     supervisor = start_supervisor()
-    cluster = supervisor.children()["worker-default"]
+    cluster = supervisor.children()["workers"]
     its_processes = session_pids(cluster)  # qcluster, sentinel, pusher, monitor, workers
     assert len(its_processes) >= 5
 
     os.kill(cluster, signal.SIGKILL)  # its sentinel and workers would run on, unsupervised
 
     wait_until(
-        lambda: supervisor.children().get("worker-default", cluster) != cluster,
+        lambda: supervisor.children().get("workers", cluster) != cluster,
         timeout=15,
         what="a new cluster",
     )

@@ -17,7 +17,7 @@ from orchestrator.models import Integration, PlatformConfig, Run, ServiceLease, 
 from orchestrator.topology import SchemaState, TopologyError, redacted, schema_compatible
 from tests.queue.databases import PostgresDatabases, QueueDatabase, connected_to
 from tests.queue.processes import REPO_ROOT, stop_process, stopped_at_the_end, wait_until
-from tests.supervisor.conftest import child_pids, command_line, healthy
+from tests.supervisor.conftest import child_pids, command_line, healthy, process_name
 
 REDIS_DB_URL = "redis://127.0.0.1:6379/7"
 
@@ -115,7 +115,10 @@ def machines(pg_db: QueueDatabase) -> Iterator[Machines]:
 
 
 def children_kinds(pid: int) -> list[str]:
-    return sorted("web" if "daphne" in command_line(c) else "worker" for c in child_pids(pid))
+    return sorted(
+        "web" if "daphne" in command_line(c) or process_name(c) == "steward-web" else "worker"
+        for c in child_pids(pid)
+    )
 
 
 @pg
@@ -135,10 +138,10 @@ def test_one_web_and_two_worker_machines_run_a_pipeline_and_one_scheduler(machin
     wait_until(lambda: healthy(url) or web.poll() is not None, timeout=60, interval=0.3, what="the web role")
     assert web.poll() is None, web_log.read_text()
     workers = [machines.start("--role", "workers")[0] for _ in range(2)]
-    wait_until(lambda: all(len(child_pids(w.pid)) == 2 for w in workers), timeout=30, what="the workers")
+    wait_until(lambda: all(len(child_pids(w.pid)) == 1 for w in workers), timeout=30, what="the workers")
 
     assert children_kinds(web.pid) == ["web"]
-    assert all(children_kinds(w.pid) == ["worker", "worker"] for w in workers)
+    assert all(children_kinds(w.pid) == ["worker"] for w in workers)
 
     answer = httpx.post(f"{url}/integrations/dummy.one/run", timeout=10)
     assert answer.status_code == 200, answer.text
