@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "docs" / "BENCHMARKS.md"
@@ -41,3 +42,22 @@ def publish(heading: str, section: str, *, write: bool) -> None:
     if write:
         write_section(heading, section)
         print(f"written to {BENCHMARKS.relative_to(BENCHMARKS.parent.parent)}")
+
+
+def comparison_table(
+    rows: Iterable[tuple[str, str, str]],
+    ours: dict[str, float],
+    theirs: dict[str, float],
+    recorded: dict[str, float],
+) -> list[str]:
+    """A "Steward | reference | ratio" table; a figure the reference was not measured for this
+    run falls back to *recorded* (its key → the recorded value), then to a dash."""
+    lines = ["| figure | Steward | reference | Steward / reference |", "|---|---|---|---|"]
+    for label, key, fmt in rows:
+        theirs_value = theirs.get(key, recorded.get(key, float("nan")))
+        ours_value = ours[key]
+        known = theirs_value == theirs_value  # NaN is the one value unequal to itself
+        ratio = f"{ours_value / theirs_value:.2f}×" if known and theirs_value else "–"
+        shown = fmt.format(theirs_value) if known else "–"
+        lines.append(f"| {label} | {fmt.format(ours_value)} | {shown} | {ratio} |")
+    return lines

@@ -39,7 +39,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
 from bench._reference import RECORDED, REFERENCE_COMMIT, reference_dir, reference_server  # noqa: E402
-from bench._results import argument_parser, publish  # noqa: E402
+from bench._results import argument_parser, comparison_table, publish  # noqa: E402
 from bench.server import SEED_TWO, memory_kib  # noqa: E402
 from tests.chat.harness import descendants, free_port, server_env  # noqa: E402
 
@@ -173,15 +173,9 @@ def report(args: argparse.Namespace, ours: list[Figures], theirs: list[Figures],
         f"memory is read; PSS/RSS summed from /proc/<pid>/smaps_rollup over the whole tree. Median of "
         f"{len(ours)} fresh servers. Reference (GaaS {REFERENCE_COMMIT}): {source}.",
         "",
-        "| figure | Steward | reference | Steward / reference |",
-        "|---|---|---|---|",
     ]
-    for label, key, fmt in ROWS:
-        theirs_value = ref.get(key, RECORDED.get(RECORDED_KEYS.get(key, ""), float("nan")))
-        ours_value = med[key]
-        ratio = f"{ours_value / theirs_value:.2f}×" if theirs_value == theirs_value and theirs_value else "–"
-        shown = fmt.format(theirs_value) if theirs_value == theirs_value else "–"
-        lines.append(f"| {label} | {fmt.format(ours_value)} | {shown} | {ratio} |")
+    recorded = {key: RECORDED[name] for key, name in RECORDED_KEYS.items() if name in RECORDED}
+    lines += comparison_table(ROWS, med, ref, recorded)
     tree = ", ".join(f"{name} × {count}" for name, count in sorted(kinds.items()))
     lines += [
         "",

@@ -31,7 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
 from bench._reference import RECORDED, REFERENCE_COMMIT, reference_dir, reference_server  # noqa: E402
-from bench._results import argument_parser, publish  # noqa: E402
+from bench._results import argument_parser, comparison_table, publish  # noqa: E402
 from tests.chat.harness import SEED_DUMMY, descendants, free_port, steward_server  # noqa: E402
 
 SECTION = "## Server"
@@ -162,15 +162,9 @@ def report(args: argparse.Namespace, ours: list[dict[str, float]], theirs: list[
         f"integrations, wrk -t2 -c{args.concurrency} -d{args.duration}s. Median of {len(ours)} fresh "
         f"servers. Reference (GaaS {REFERENCE_COMMIT}): {source}.",
         "",
-        "| figure | Steward | reference | Steward / reference |",
-        "|---|---|---|---|",
     ]
-    for label, key, fmt in ROWS:
-        theirs_value = ref.get(key, RECORDED.get(RECORDED_KEYS.get(key, ""), float("nan")))
-        ours_value = med[key]
-        ratio = f"{ours_value / theirs_value:.2f}×" if theirs_value == theirs_value and theirs_value else "–"
-        shown = fmt.format(theirs_value) if theirs_value == theirs_value else "–"
-        lines.append(f"| {label} | {fmt.format(ours_value)} | {shown} | {ratio} |")
+    recorded = {key: RECORDED[name] for key, name in RECORDED_KEYS.items() if name in RECORDED}
+    lines += comparison_table(ROWS, med, ref, recorded)
     lines += [
         "",
         "```sh",
