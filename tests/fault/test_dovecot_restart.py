@@ -84,7 +84,6 @@ def test_a_run_completes_after_dovecot_is_restarted_mid_run(
     config.full_clean()
     config.save()
     start_cluster(workers, "default")
-    start_cluster(workers, "interactive")
     integration_trigger("email.home")
 
     archived = ActionRecord.objects.filter(action="archive", status="done")
