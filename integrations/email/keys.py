@@ -22,6 +22,8 @@ RAW_BODY_PREFIX_BYTES = 2 * BODY_PREFIX_BYTES
 FINGERPRINT_PREFIX = "sha256:"
 _SUFFIX = re.compile(r"#\d+$")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+MAX_MESSAGE_ID = 480  # the key column holds 500
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,15 @@ def key_material(header_block: bytes, body_prefix: bytes) -> KeyMaterial:
         digest.update((value[0] if value else "").encode("utf-8", "surrogateescape") + b"\0")
     digest.update(body_prefix.replace(b"\r\n", b"\n")[:BODY_PREFIX_BYTES])
     message_id = headers.normalise_message_id(next(iter(headers.all_raw(msg, "Message-ID")), None))
+    if message_id is not None and not _storable_key(message_id):
+        message_id = None  # the fingerprint identifies it instead, at check and at collect alike
     return KeyMaterial(message_id=message_id, fingerprint=FINGERPRINT_PREFIX + digest.hexdigest())
+
+
+def _storable_key(message_id: str) -> bool:
+    """A Message-ID every database can store as a key: no NUL (PostgreSQL refuses it in text), no
+    undecodable bytes (lone surrogates), and short enough for the key column with a ``#n`` suffix."""
+    return len(message_id) <= MAX_MESSAGE_ID and _UNSTORABLE.search(message_id) is None
 
 
 def key_material_of(raw: bytes) -> KeyMaterial:

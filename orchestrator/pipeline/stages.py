@@ -26,6 +26,7 @@ from orchestrator.pipeline.next_stage import (
 )
 from orchestrator.pipeline.observed import observations_record
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
+from orchestrator.pipeline.storable import storable
 from orchestrator.queue.handlers import HandlerSpec, add_resolver
 from orchestrator.rules.phases import Phase
 from orchestrator.running.runs import run_count
@@ -44,7 +45,11 @@ def _volatile_refresh(item: Item, fields: dict[str, Any], volatile: frozenset[st
     """
     if item.snapshot is None:
         return False
-    fresh = {key: fields[key] for key in volatile if key in fields and item.snapshot.get(key) != fields[key]}
+    fresh = {
+        key: storable(fields[key])
+        for key in volatile
+        if key in fields and item.snapshot.get(key) != fields[key]
+    }
     if fresh:
         item.snapshot = {**item.snapshot, **fresh}
     return bool(fresh)
@@ -126,7 +131,10 @@ def check(task: Task) -> dict[str, Any]:
     rules = platform_rules(ctx)
     items = Item.objects.filter(integration_id=ctx.integration_id, platform=ctx.platform)
     known = {item.key: item for item in items}
-    discovered = list(ctx.spec.check(ctx, {key: item.fields for key, item in known.items()}))
+    discovered = [
+        replace(found, fields=storable(found.fields))
+        for found in ctx.spec.check(ctx, {key: item.fields for key, item in known.items()})
+    ]
     seen_keys = {d.key for d in discovered}
     plan = CheckPlan()
     with transaction.atomic():
@@ -188,10 +196,10 @@ def collect(task: Task) -> dict[str, Any]:
             continue
         if item.snapshot is None:
             discovered.append(discovered_note(item))
-        item.snapshot = got.snapshot
-        item.llm_input = got.llm_input
+        item.snapshot = storable(got.snapshot)
+        item.llm_input = storable(got.llm_input)
         item.low_trust = got.low_trust
-        item.content_hash = content_hash(got.snapshot, ctx.spec.volatile_fields)
+        item.content_hash = content_hash(item.snapshot, ctx.spec.volatile_fields)
         item.last_seen = now
         collected.append(item)
     # The batch in one UPDATE and one audit append, not three queries per item.

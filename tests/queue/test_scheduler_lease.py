@@ -73,11 +73,15 @@ def holds_in_session(holder: str, process: subprocess.Popen[bytes]) -> bool:
 
 
 @pytest.mark.django_db
-def test_only_the_lease_holder_fires_due_schedules():
+def test_only_the_lease_holder_fires_due_schedules(monkeypatch: pytest.MonkeyPatch):
     """Django-Q2 also locks due schedule rows, so the two-machine test above cannot tell the lease
     from that lock; this one can: a second machine's tick fires nothing while the first holds."""
+    import django_q.scheduler
     from django_q.brokers import get_broker
     from django_q.models import Schedule
+
+    # Its "close old connections" would close the test transaction's connection on PostgreSQL.
+    monkeypatch.setattr(django_q.scheduler, "close_old_django_connections", lambda: None)
 
     from orchestrator.queue.scheduler_lease import scheduler_tick
 
