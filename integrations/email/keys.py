@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 
 from integrations.email import headers
+from orchestrator.pipeline.storable import is_storable
 
 BODY_PREFIX_BYTES = 4096
 # CRLF halves on normalisation, so this many raw bytes always cover 4 KB of normalised body.
@@ -22,7 +23,6 @@ RAW_BODY_PREFIX_BYTES = 2 * BODY_PREFIX_BYTES
 FINGERPRINT_PREFIX = "sha256:"
 _SUFFIX = re.compile(r"#\d+$")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 MAX_MESSAGE_ID = 480  # the key column holds 500
 
 
@@ -62,7 +62,7 @@ def key_material(header_block: bytes, body_prefix: bytes) -> KeyMaterial:
 def _storable_key(message_id: str) -> bool:
     """A Message-ID every database can store as a key: no NUL (PostgreSQL refuses it in text), no
     undecodable bytes (lone surrogates), and short enough for the key column with a ``#n`` suffix."""
-    return len(message_id) <= MAX_MESSAGE_ID and _UNSTORABLE.search(message_id) is None
+    return len(message_id) <= MAX_MESSAGE_ID and is_storable(message_id)
 
 
 def key_material_of(raw: bytes) -> KeyMaterial:

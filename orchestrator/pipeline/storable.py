@@ -16,6 +16,11 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
 
+def is_storable(text: str) -> bool:
+    """Whether *text* is stored as it is (no NUL, no lone surrogate)."""
+    return _UNSTORABLE.search(text) is None
+
+
 def storable(value: Any) -> Any:
     """*value* (JSON-shaped) with every NUL and lone surrogate replaced by U+FFFD."""
     if isinstance(value, str):
