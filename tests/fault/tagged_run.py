@@ -3,8 +3,7 @@ rule (no LLM in these tests), and waiting for that run to finish once the fault 
 
 from __future__ import annotations
 
-from orchestrator.models import Integration, PlatformConfig, Run
-from tests.queue.processes import wait_until
+from orchestrator.models import Integration, PlatformConfig
 
 
 def configure_tagging(items: int) -> None:
@@ -17,14 +16,3 @@ def configure_tagging(items: int) -> None:
         classifications={},
         automations=[{"when": {"n": "> 0"}, "then": {"tag": "seen"}}],
     )
-
-
-def wait_for_the_run(*, timeout: float, what: str) -> Run:
-    """The run, once it has finished (done or not)."""
-    wait_until(
-        lambda: Run.objects.filter(finished_at__isnull=False).exists(),
-        timeout=timeout,
-        interval=0.5,
-        what=what,
-    )
-    return Run.objects.get()

@@ -11,9 +11,9 @@ from django.db import connection
 
 from orchestrator.running.triggers import integration_trigger
 from tests.fault.outcomes import assert_audit_chain_intact, assert_processed_once, effects_in
-from tests.fault.tagged_run import configure_tagging, wait_for_the_run
+from tests.fault.tagged_run import configure_tagging
 from tests.queue.databases import QueueDatabase
-from tests.queue.processes import Clusters, wait_until
+from tests.queue.processes import Clusters, wait_for_the_run, wait_until
 from tests.queue.test_workers import start_and_wait
 
 ITEMS = 60

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from orchestrator.models import ActionRecord, Integration, Item, PlatformConfig, Run, Task
+from orchestrator.models import ActionRecord, Integration, Item, PlatformConfig, Task
 from orchestrator.running.triggers import integration_trigger
 from tests.email.conftest import _ensure_dovecot, scratch, test_ca
 from tests.email.dovecot import PASSWORD, Dovecot
@@ -23,7 +23,7 @@ from tests.email.harness import ImapHarness, make_message
 from tests.email.tls import TestCA
 from tests.fault.outcomes import assert_audit_chain_intact
 from tests.queue.databases import QueueDatabase
-from tests.queue.processes import Clusters, cluster_is_up, wait_until
+from tests.queue.processes import Clusters, cluster_is_up, wait_for_the_run, wait_until
 
 __all__ = ["scratch", "test_ca"]
 
@@ -107,13 +107,7 @@ def test_a_run_completes_after_dovecot_is_restarted_mid_run(
     )
     own_dovecot.launch()
 
-    wait_until(
-        lambda: Run.objects.filter(finished_at__isnull=False).exists(),
-        timeout=240,
-        interval=0.5,
-        what="the run to finish after Dovecot came back",
-    )
-    run = Run.objects.get()
+    run = wait_for_the_run(timeout=240, what="the run to finish after Dovecot came back")
     assert run.status == "done", run.status
     failed = Task.objects.filter(status="failed")
     assert not failed.exists(), list(failed.values_list("type", "error"))

@@ -9,9 +9,9 @@ import signal
 
 from orchestrator.running.triggers import integration_trigger
 from tests.fault.outcomes import assert_audit_chain_intact, assert_processed_once, effects_in
-from tests.fault.tagged_run import configure_tagging, wait_for_the_run
+from tests.fault.tagged_run import configure_tagging
 from tests.queue.databases import QueueDatabase
-from tests.queue.processes import wait_until
+from tests.queue.processes import wait_for_the_run, wait_until
 from tests.supervisor.conftest import (
     StartSupervisor,
     alive,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from orchestrator.models import Run
 from orchestrator.supervision import kill_session, session_pids
 from tests.queue.databases import QueueDatabase
 
@@ -133,3 +134,14 @@ def cluster_is_up(name: str, since: float) -> bool:
     return WorkerHeartbeat.objects.filter(
         cluster=name, last_seen__gte=datetime.fromtimestamp(since, tz=UTC)
     ).exists()
+
+
+def wait_for_the_run(*, timeout: float, what: str) -> Run:
+    """The run (the only one), once it has finished (done or not)."""
+    wait_until(
+        lambda: Run.objects.filter(finished_at__isnull=False).exists(),
+        timeout=timeout,
+        interval=0.5,
+        what=what,
+    )
+    return Run.objects.get()

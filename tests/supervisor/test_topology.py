@@ -13,10 +13,10 @@ import httpx
 import psycopg
 import pytest
 
-from orchestrator.models import Integration, PlatformConfig, Run, ServiceLease, Task
+from orchestrator.models import Integration, PlatformConfig, ServiceLease, Task
 from orchestrator.topology import SchemaState, TopologyError, redacted, schema_compatible
 from tests.queue.databases import PostgresDatabases, QueueDatabase, connected_to
-from tests.queue.processes import REPO_ROOT, stop_process, stopped_at_the_end, wait_until
+from tests.queue.processes import REPO_ROOT, stop_process, stopped_at_the_end, wait_for_the_run, wait_until
 from tests.supervisor.conftest import child_pids, command_line, healthy, process_name
 
 REDIS_DB_URL = "redis://127.0.0.1:6379/7"
@@ -145,13 +145,7 @@ def test_one_web_and_two_worker_machines_run_a_pipeline_and_one_scheduler(machin
 
     answer = httpx.post(f"{url}/integrations/dummy.one/run", timeout=10)
     assert answer.status_code == 200, answer.text
-    wait_until(
-        lambda: Run.objects.filter(finished_at__isnull=False).exists(),
-        timeout=120,
-        interval=0.5,
-        what="the run",
-    )
-    run = Run.objects.get()
+    run = wait_for_the_run(timeout=120, what="the run")
     assert run.status == "done"
     assert not Task.objects.exclude(status="done").exists()
     # Every task ran in a process of a worker machine, none in the web machine.
