@@ -167,7 +167,7 @@ def report(args: argparse.Namespace) -> str:
             SECTION,
             "",
             f"`bench/chat.py`, {when}, {machine}, load average {os.getloadavg()[0]:.2f} at the end; real",
-            "supervisor (daphne + both clusters), instant scripted chat model. Enqueue rings the interactive",
+            "supervisor (daphne + the worker cluster), instant scripted chat model. Enqueue rings the",
             "pusher and the worker rings the web process (orchestrator/doorbell.py); the polls are a 2 s",
             "safety net. Reference (GaaS 21a8992, recorded, 1 s poll): POST → reply p50 1,018 ms.",
             "",

@@ -7,7 +7,7 @@ fixture emails in a fresh INBOX; an OpenAI-compatible stub LLM on loopback that 
 request at once (a valid reply for the schema it is sent); a fresh data dir with an email
 integration whose LLM profile points at the stub (``max_concurrency`` from the flag) and two
 automations (archive CI mail, flag the boss's low-priority mail); then the real ``manage.py
-supervisor`` (daphne and the worker clusters, as ``make run`` starts them). The run is triggered
+supervisor`` (daphne and the worker cluster, as ``make run`` starts them). The run is triggered
 over HTTP (``POST /integrations/email.bench/run``) and timed until every message is
 classified and evaluated and the run is done.
 
@@ -265,7 +265,7 @@ def one_run(server: Dovecot, number: int, args: argparse.Namespace) -> dict[str,
         steward = StewardServer(data_dir, free_port(), env)
         steward.start()
         try:
-            time.sleep(3)  # let both clusters finish starting (their first claims and heartbeats)
+            time.sleep(3)  # let the cluster finish starting (their first claims and heartbeats)
             before = queries(count_dir)[0]
             logins_before = logins(server, user)
             db = data_dir / "steward.sqlite3"
