@@ -9,6 +9,7 @@ evaluates — and is then blocked and recorded at run time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,6 +105,7 @@ def compile_automations(
     compiled: list[CompiledAutomation] = []
     errors: list[str] = []
     warnings: list[str] = []
+    first_of: dict[str, CompiledAutomation] = {}  # a definition → the first rule that has it
     for index, rule in enumerate(automations):
         automation, rule_errors = compile_automation(
             index, rule, classifications, catalog, sources, platform_shadow=platform_shadow
@@ -112,6 +114,7 @@ def compile_automations(
         if automation is not None:
             compiled.append(automation)
             warnings.extend(_undeclared_field_warnings(automation, sources))
+            warnings.extend(_repeat_warnings(automation, rule, first_of))
     return CompileResult(tuple(compiled), tuple(errors), tuple(warnings))
 
 
@@ -161,6 +164,22 @@ def _shape_errors(rule: Mapping[str, Any]) -> list[str]:
     if rule.get("name") is not None and not isinstance(rule["name"], str):
         errors.append("name: must be text")
     return errors
+
+
+def _repeat_warnings(
+    automation: CompiledAutomation, rule: Any, first_of: dict[str, CompiledAutomation]
+) -> list[str]:
+    # An action runs once per item and rule *definition* (the ledger key), so an exact copy of an
+    # earlier rule can never act, or record a shadow row, on its own: say so instead of letting
+    # the user wonder why it shows nothing.
+    definition = json.dumps(rule, sort_keys=True, default=str)
+    earlier = first_of.setdefault(definition, automation)
+    if earlier is automation:
+        return []
+    return [
+        f"{automation.label}: repeats {earlier.label} exactly, so it never acts on its own (each item gets "
+        "a rule's actions once); delete it or change what it does"
+    ]
 
 
 def _undeclared_field_warnings(automation: CompiledAutomation, sources: frozenset[str]) -> list[str]:

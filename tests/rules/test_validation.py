@@ -141,3 +141,12 @@ def test_services_are_the_instances_of_existing_integrations(items: Any) -> None
 def test_a_malformed_service_call_is_refused_on_save(items: Any) -> None:
     items.automations = [{"when": {"n": 1}, "then": {"service": {"call": "dummy.echo"}}}]
     assert "not a service instance id" in save_errors(items)
+
+
+def test_an_exact_copy_of_an_earlier_rule_saves_with_a_warning_that_it_never_acts() -> None:
+    """An action runs once per item and rule definition, so the copy would silently do nothing."""
+    rule = {"when": {"n": 1}, "then": {"tag": "hot"}}
+    report = validate([rule, {"when": {"n": 2}, "then": {"tag": "hot"}}, dict(rule)])
+    assert report.ok
+    [warning] = [w for w in report.warnings if "repeats" in w]
+    assert warning.startswith("automation #3: repeats automation #1 exactly, so it never acts on its own")
