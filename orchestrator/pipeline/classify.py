@@ -10,6 +10,7 @@ dotted path with the ``STEWARD_CLASSIFIER`` setting — tests point it at a dete
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,8 @@ from orchestrator.rules.phases import Phase
 from orchestrator.running.runs import run_count
 
 CLASSIFIER = "orchestrator.llm.classify"
+# How often a classify task stores the answers it has so far (the first one at once).
+FLUSH_EVERY_S = 2.0
 
 Classifier = Callable[..., dict[str, Any]]
 
@@ -118,10 +121,17 @@ class _Batch:
     circuit_open: LLMCircuitOpen | None = None  # the breaker opened: nobody starts another item
     busy: LLMBusy | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    unstored: list[int] = field(default_factory=list)  # answered, not yet saved: in answer order
 
     def next_item(self) -> Item | None:
         with self.lock:
             return self.pending.popleft() if self.pending and self.circuit_open is None else None
+
+    def take_unstored(self) -> dict[int, _Answered]:
+        with self.lock:
+            taken = {pk: self.answered[pk] for pk in self.unstored}
+            self.unstored.clear()
+        return taken
 
     @property
     def retry_error(self) -> Exception | None:
@@ -144,8 +154,15 @@ def _answer(ctx: StageContext, rules: PlatformRules, item: Item, priority: int) 
     return _Answered(values, answered_by)
 
 
-def _work(ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int) -> None:
-    """Take items off the batch until none is left, holding one LLM slot throughout."""
+def _work(
+    ctx: StageContext,
+    rules: PlatformRules,
+    batch: _Batch,
+    priority: int,
+    on_answer: Callable[[], None] = lambda: None,
+) -> None:
+    """Take items off the batch until none is left, holding one LLM slot throughout; *on_answer*
+    runs after each answer (in the task's own thread: it may store what is answered so far)."""
     assert rules.profile is not None
     with concurrency.holding(rules.profile):
         while (item := batch.next_item()) is not None:
@@ -169,6 +186,8 @@ def _work(ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int)
                 continue
             with batch.lock:
                 batch.answered[item.pk] = answered
+                batch.unstored.append(item.pk)
+            on_answer()
 
 
 def _in_thread(ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int) -> None:
@@ -178,15 +197,17 @@ def _in_thread(ctx: StageContext, rules: PlatformRules, batch: _Batch, priority:
         connections.close_all()  # this thread's own connections
 
 
-def _answer_batch(ctx: StageContext, rules: PlatformRules, items: list[Item], priority: int) -> _Batch:
+def _answer_batch(
+    ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int, flush: Callable[[], None]
+) -> None:
     """Ask about every item, in up to ``max_concurrency`` threads (one slot each); in this thread
-    alone inside a transaction (the tests), where other connections could not see the items."""
+    alone inside a transaction (the tests), where other connections could not see the items.
+    *flush* runs in this thread after answers come in, at most every :data:`FLUSH_EVERY_S`."""
     assert rules.profile is not None
-    batch = _Batch(deque(items))
-    threads = min(rules.profile.max_concurrency, len(items)) if rules.profile.pk else 1
+    threads = min(rules.profile.max_concurrency, len(batch.pending)) if rules.profile.pk else 1
     if threads <= 1 or connection.in_atomic_block:
-        _work(ctx, rules, batch, priority)
-        return batch
+        _work(ctx, rules, batch, priority, on_answer=flush)
+        return
     workers = [
         threading.Thread(target=_in_thread, args=(ctx, rules, batch, priority), name=f"classify-{n}")
         for n in range(threads)
@@ -194,17 +215,20 @@ def _answer_batch(ctx: StageContext, rules: PlatformRules, items: list[Item], pr
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join()
-    return batch
+        while worker.is_alive():
+            worker.join(timeout=FLUSH_EVERY_S)
+            flush()
 
 
-def _store(ctx: StageContext, rules: PlatformRules, items: list[Item], batch: _Batch) -> list[Item]:
-    """Save the answers of the batch (one UPDATE, one audit append) and count them on the run."""
+def _store(
+    ctx: StageContext, rules: PlatformRules, items: list[Item], answers: dict[int, _Answered]
+) -> list[Item]:
+    """Save *answers* (one UPDATE, one audit append) and count them on the run."""
     assert rules.profile is not None
     now = timezone.now()
     done, notes = [], []
     for item in items:
-        answered = batch.answered.get(item.pk)
+        answered = answers.get(item.pk)
         if answered is None:
             continue
         item.classification = answered.values
@@ -217,6 +241,37 @@ def _store(ctx: StageContext, rules: PlatformRules, items: list[Item], batch: _B
         audit_many(notes)
         run_count(ctx.run_id, classified=len(done))
     return done
+
+
+class _Flusher:
+    """Stores a batch's answers as they come: the first at once, then at most every
+    :data:`FLUSH_EVERY_S`, and queues the evaluation of what was stored. A small model answers
+    an email every few seconds, so waiting for a whole batch would hold the first actions back
+    by minutes."""
+
+    def __init__(self, ctx: StageContext, rules: PlatformRules, task: Task, items: list[Item]) -> None:
+        self.ctx, self.rules, self.task, self.items = ctx, rules, task, items
+        self.batch = _Batch(deque(items))
+        self.done: list[Item] = []
+        self.last: float | None = None
+
+    def __call__(self, *, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and self.last is not None and now - self.last < FLUSH_EVERY_S:
+            return
+        self.last = now
+        stored = _store(self.ctx, self.rules, self.items, self.batch.take_unstored())
+        if stored:
+            self.done.extend(stored)
+            # A task of one item gathers with the other single classifications; a batch has
+            # answers enough to evaluate at once.
+            evaluate_classified_enqueue(
+                self.ctx,
+                self.rules,
+                self.task.run,
+                after_priority=self.task.priority,
+                gather=len(self.items) == 1,
+            )
 
 
 def _to_classify(task: Task, ctx: StageContext, rules: PlatformRules) -> tuple[list[Item], str]:
@@ -265,10 +320,11 @@ def classify(task: Task) -> dict[str, Any]:
             "but no LLM profile: choose one on the integration in the admin (field 'llm')",
             permanent=True,
         )
-    batch = _answer_batch(ctx, rules, items, task.priority)
-    done = _store(ctx, rules, items, batch)
-    if done:
-        evaluate_classified_enqueue(ctx, rules, task.run, after_priority=task.priority, gather=len(done) == 1)
+    flush = _Flusher(ctx, rules, task, items)
+    batch = flush.batch
+    _answer_batch(ctx, rules, batch, task.priority, flush)
+    flush(final=True)
+    done = flush.done
     if batch.circuit_open is not None:
         run_outage_noted(ctx, task.run_id, str(batch.circuit_open))
     elif batch.answered or batch.failed:

@@ -204,3 +204,14 @@ def test_evaluate_after_classify_runs_ahead_of_the_backlog_after_gathering(setti
     task.delete()  # else the next call joins it (dedup)
     low = evaluate_classified_enqueue(ctx, platform_rules(ctx), None, after_priority=LOW_TRUST_PRIORITY)
     assert (low.priority, low.not_before) == (LOW_TRUST_PRIORITY, None)
+
+
+def test_a_batch_stores_its_first_answer_before_it_asks_about_the_next_item(steward, settings):
+    """A small model answers an email every few seconds: the first actions must not wait for the
+    whole batch (docs/ARCHITECTURE.md, the pipeline)."""
+    configure(steward, automations=TAG_INTERESTING)
+    settings.STEWARD_CLASSIFIER = "tests.plugins.classifier.classify_noting_stored"
+    run_pipeline()
+    assert classifier.STORED_BEFORE[:2] == [[], ["item-1"]]  # stored, its evaluation queued, at once
+    assert Run.objects.get().classified == 3
+    assert Item.objects.filter(classification={"interesting": 0.9}).count() == 3

@@ -30,9 +30,26 @@ def classify(profile: Any, framed_input: Any, schema: dict[str, Any], *, priorit
     return answer
 
 
+STORED_BEFORE: list[list[str]] = []
+
+
+def classify_noting_stored(
+    profile: Any, framed_input: Any, schema: dict[str, Any], *, priority: int
+) -> dict[str, Any]:
+    """Like :func:`classify`, noting in :data:`STORED_BEFORE` which items were already stored as
+    classified when the call came."""
+    from orchestrator.models import Item
+
+    STORED_BEFORE.append(
+        sorted(Item.objects.filter(classified_at__isnull=False).values_list("key", flat=True))
+    )
+    return classify(profile, framed_input, schema, priority=priority)
+
+
 def reset() -> None:
     CALLS.clear()
     ANSWERS.clear()
+    STORED_BEFORE.clear()
 
 
 HANG_MARKER = "classify-hung"  # in the data dir: the first call hangs, later ones answer
