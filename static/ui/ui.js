@@ -110,7 +110,9 @@
       if (frame.type !== "pulse") return;
       const text = JSON.stringify(frame.state);
       setBadges(frame.state);
-      if (live && lastPulse !== null && text !== lastPulse) schedule();
+      // The first pulse refreshes too: whatever changed between rendering the page and opening
+      // the socket (an approval that just arrived) would otherwise wait for the next change.
+      if (live && text !== lastPulse) schedule();
       lastPulse = text;
     };
     ws.onclose = (event) => {
