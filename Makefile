@@ -33,6 +33,10 @@ DEV_STAMP := $(VENV)/.deps-dev-$(call hash_of,requirements.txt requirements-dev.
 SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/steward_scale
 SCALE_REDIS_URL ?= redis://127.0.0.1:6379/9
 SCALE_MARKERS ?= not browser and not fault
+# Redis databases for tests that start Redis-backed servers of their own: one per part, so
+# .ci/run can run `test`, `test-scale` and `test-fault` side by side (0 is `make test`'s).
+SCALE_AUX_REDIS_URL ?= redis://127.0.0.1:6379/8
+FAULT_AUX_REDIS_URL ?= redis://127.0.0.1:6379/5
 
 .PHONY: help run test test-fast test-scale test-fault bench lint fmt deps deps-dev system-deps
 
@@ -94,11 +98,12 @@ export REFERENCE REFERENCE_PYTHON
 
 test-scale: system-deps deps-dev
 	@STEWARD_TEST_DATABASE_URL=$(SCALE_DATABASE_URL) STEWARD_TEST_REDIS_URL=$(SCALE_REDIS_URL) \
+	STEWARD_TEST_AUX_REDIS_URL=$(SCALE_AUX_REDIS_URL) \
 	$(PY) -m pytest -m "$(SCALE_MARKERS)" $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
 
 test-fault: system-deps deps-dev
-	@$(PY) -m pytest -m fault $(PYTEST_ARGS); status=$$?; \
+	@STEWARD_TEST_AUX_REDIS_URL=$(FAULT_AUX_REDIS_URL) $(PY) -m pytest -m fault $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$status
 
 bench: deps-dev

@@ -25,7 +25,9 @@ RECORDED_MISSING = f"recorded corpus not found at {RECORDED_FIXTURES}; set STEWA
 
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
-REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
+# The Redis database of tests that start Redis-backed servers of their own; each CI part names its
+# own (.ci/run runs the parts side by side), so their channel groups never meet.
+REDIS_TEST_URL = os.environ.get("STEWARD_TEST_AUX_REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
 def scale_run() -> bool:
