@@ -2,7 +2,8 @@
 
 Every action first finds the message: where this task already moved it, else at its snapshot
 UID in the INBOX (checked to still be the same message), else by Message-ID. A message that has
-left the INBOX since ``check`` is a clear permanent error, and the rest of the batch goes on.
+left the INBOX since ``check`` is a clear permanent error, and the rest of the batch goes on —
+unless a move finds it already in its destination (a retried MOVE whose answer was lost): done.
 Moves record the destination folder and new UID (COPYUID), so undo can move the message back.
 """
 
@@ -68,16 +69,35 @@ def _reconciler(
 
 
 # --- moves ------------------------------------------------------------------------------------
+def _arrived(store: MailStore, destination: str, snapshot: JSON) -> Uid | None:
+    """The message's UID in *destination*, when it is there (and so gone from the INBOX)."""
+    if not snapshot.get("message_id"):
+        return None
+    try:
+        return store.locate(destination, snapshot["message_id"])
+    except IntegrationError:  # no such folder (yet), say: it is not there
+        return None
+
+
 def _move(ctx: PlatformContext, snapshot: JSON, destination: str | None, role: str | None) -> ActionOutcome:
     with act_session(ctx) as session:
         store = session.store
-        folder, uid = find(session, snapshot)
-        created = False
         if role is not None:
             destination = store.folder_for(role)
-        else:
-            created = store.ensure_folder(str(destination))
         assert destination is not None
+        try:
+            folder, uid = find(session, snapshot)
+        except IntegrationError:
+            # Gone from the INBOX but already where it was going: an earlier attempt's MOVE went
+            # through and the server went away before it answered (or the user moved it there).
+            arrived = _arrived(store, destination, snapshot)
+            if arrived is None:
+                raise
+            return ActionOutcome(
+                summary=f"already in {destination}",
+                undo={"folder": destination, "uid": arrived, "back_to": INBOX},
+            )
+        created = False if role is not None else store.ensure_folder(destination)
         if folder == destination:
             return ActionOutcome(summary=f"already in {destination}", undo={})
         new_uid = store.move(folder, uid, destination)

@@ -172,7 +172,10 @@ def _repeat_warnings(
     # An action runs once per item and rule *definition* (the ledger key), so an exact copy of an
     # earlier rule can never act, or record a shadow row, on its own: say so instead of letting
     # the user wonder why it shows nothing.
-    definition = json.dumps(rule, sort_keys=True, default=str)
+    try:
+        definition = json.dumps(rule, sort_keys=True, default=str)
+    except (TypeError, ValueError):  # keys of mixed types cannot be sorted: no comparison, no warning
+        return []
     earlier = first_of.setdefault(definition, automation)
     if earlier is automation:
         return []

@@ -139,6 +139,20 @@ def test_a_message_deleted_between_check_and_act_is_a_permanent_error(seeded: Ha
     assert "<2@test.example>" in seeded.contents("Archive")
 
 
+def test_a_retried_move_that_already_went_through_is_done_and_can_be_undone(seeded: Harness) -> None:
+    """The server went away after a MOVE but before its answer: the retry finds the message in
+    the destination, reports it done, and undo still brings it back."""
+    ctx = seeded.ctx()
+    snapshot = snapshot_for(seeded, ctx)
+    run(seeded.ctx(), "archive", snapshot)  # the first attempt, whose answer the worker never saw
+    outcome = run(seeded.ctx(), "archive", snapshot)
+    assert outcome.summary == "already in Archive"
+    assert list(seeded.contents("Archive")) == [MID]
+    ACTIONS["archive"].undo(seeded.ctx(), snapshot, outcome.undo)  # type: ignore[misc]
+    assert MID in seeded.contents()
+    assert MID not in seeded.contents("Archive")
+
+
 def test_a_stale_uid_is_resolved_by_message_id(seeded: Harness) -> None:
     ctx = seeded.ctx()
     snapshot = snapshot_for(seeded, ctx)
