@@ -66,6 +66,20 @@ def reference_dir() -> Path | None:
     return Path(raw).resolve() if raw else None
 
 
+def reference_sentence(measured: bool) -> str:
+    """The sentence of a report that says which reference its figures are and where they come from."""
+    if measured:
+        source = f"measured in the same run, alternating (REFERENCE={reference_dir()})"
+    else:
+        source = "recorded earlier on this machine (quiet), not measured now: pass REFERENCE=<dir> to measure"
+    return f"Reference (GaaS {REFERENCE_COMMIT}): {source}."
+
+
+def recorded_figures(names: dict[str, str]) -> dict[str, float]:
+    """The :data:`RECORDED` figures a bench shows, by its own keys (*names*: its key → recorded name)."""
+    return {key: RECORDED[name] for key, name in names.items() if name in RECORDED}
+
+
 def reference_python(checkout: Path) -> str:
     return os.environ.get("REFERENCE_PYTHON") or str(checkout / ".venv" / "bin" / "python")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import statistics
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +35,16 @@ def argument_parser(doc: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     return parser
+
+
+def medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over *runs* (which all carry the same keys); ``{}`` for no runs."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]} if runs else {}
+
+
+def rerun_block(command: str) -> list[str]:
+    """The closing lines of a section: the command that measures it again, as a shell block."""
+    return ["", "```sh", command, "```", ""]
 
 
 def publish(heading: str, section: str, *, write: bool) -> None:

@@ -20,7 +20,6 @@ import os
 import platform
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,8 +30,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Import from the repository root, never from bench/ (a script there could shadow a stdlib module).
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
-from bench._results import argument_parser, publish  # noqa: E402
-from bench.footprint import stop_tree, wait_for_200  # noqa: E402
+from bench._results import argument_parser, publish, rerun_block  # noqa: E402
+from bench.footprint import start_supervisor, stop_tree, wait_for_200  # noqa: E402
 from tests.chat.harness import free_port  # noqa: E402
 
 SECTION = "## First run"
@@ -76,16 +75,8 @@ def one_run(timeout_s: float) -> dict[str, float]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("STEWARD_", "DJANGO_"))}
         env |= {"STEWARD_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
         port = free_port()
-        with (data_dir.parent / f"{data_dir.name}.log").open("ab") as log:
-            started = time.monotonic()
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", "supervisor", "--setup", "--port", str(port)],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        log_path = data_dir.parent / f"{data_dir.name}.log"
+        process, started = start_supervisor(REPO_ROOT, env, log_path, "--setup", "--port", str(port))
         found: dict[str, float] = {}
         try:
             found["first_200"] = wait_for_200(f"http://127.0.0.1:{port}/", process, started)
@@ -136,11 +127,7 @@ def report(args: argparse.Namespace, runs: list[dict[str, float]]) -> str:
             for run in runs
         )
         + ".",
-        "",
-        "```sh",
-        f".venv/bin/python bench/first_run.py --runs {args.runs}",
-        "```",
-        "",
+        *rerun_block(f".venv/bin/python bench/first_run.py --runs {args.runs}"),
     ]
     return "\n".join(lines)
 

@@ -23,7 +23,6 @@ import contextlib
 import os
 import platform
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,9 +37,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Import from the repository root, never from bench/ (a script there could shadow a stdlib module).
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
-from bench._reference import RECORDED, REFERENCE_COMMIT, reference_dir, reference_server  # noqa: E402
-from bench._results import argument_parser, comparison_table, publish  # noqa: E402
-from bench.server import SEED_TWO, memory_kib  # noqa: E402
+from bench._reference import recorded_figures, reference_dir, reference_sentence, reference_server  # noqa: E402
+from bench._results import argument_parser, comparison_table, medians, publish, rerun_block  # noqa: E402
+from bench.server import MEMORY_ROWS, SEED_TWO, tree_memory  # noqa: E402
 from tests.chat.harness import descendants, free_port, server_env  # noqa: E402
 
 SECTION = "## Footprint"
@@ -74,13 +73,25 @@ def process_label(pid: int) -> str:
 
 def tree_figures(root: int) -> tuple[dict[str, float], Counter[str]]:
     pids = [root, *descendants(root)]
-    totals = [memory_kib(pid) for pid in pids]
-    figures = {
-        "rss": sum(r for r, _ in totals) / 1024,
-        "pss": sum(p for _, p in totals) / 1024,
-        "processes": float(len(pids)),
-    }
-    return figures, Counter(process_label(pid) for pid in pids)
+    return tree_memory(pids), Counter(process_label(pid) for pid in pids)
+
+
+def start_supervisor(
+    checkout: Path, env: dict[str, str], log_path: Path, *options: str
+) -> tuple[subprocess.Popen[bytes], float]:
+    """``manage.py supervisor *options`` in its own session, output appended to *log_path*; the
+    process and when it was started (``time.monotonic()``), for :func:`wait_for_200`."""
+    with log_path.open("ab") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "supervisor", *options],
+            cwd=checkout,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return process, started
 
 
 def wait_for_200(url: str, process: subprocess.Popen[bytes], started: float) -> float:
@@ -114,16 +125,7 @@ def steward_run(checkout: Path, settle_s: float) -> tuple[dict[str, float], Coun
         seed = f"import django\ndjango.setup()\n{MIGRATE}{SEED_TWO}"
         subprocess.run([sys.executable, "-c", seed], cwd=checkout, env=env, check=True, capture_output=True)
         port = free_port()
-        with (Path(tmp) / "supervisor.log").open("ab") as log:
-            started = time.monotonic()
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", "supervisor", "--port", str(port)],
-                cwd=checkout,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process, started = start_supervisor(checkout, env, Path(tmp) / "supervisor.log", "--port", str(port))
         try:
             startup = wait_for_200(f"http://127.0.0.1:{port}/", process, started)
             time.sleep(settle_s)  # workers forked and idle, nothing loaded lazily yet
@@ -144,9 +146,7 @@ def reference_run(checkout: Path, settle_s: float) -> dict[str, float]:
 
 
 ROWS = (
-    ("idle memory of the whole tree, PSS", "pss", "{:.0f} MiB"),
-    ("idle memory of the whole tree, RSS", "rss", "{:.0f} MiB"),
-    ("processes", "processes", "{:.0f}"),
+    *MEMORY_ROWS,
     ("warm start-up to the first HTTP 200", "startup", "{:.2f} s"),
     ("load average (1 min) at the end", "load", "{:.2f}"),
 )
@@ -157,13 +157,6 @@ Figures = dict[str, float]
 
 
 def report(args: argparse.Namespace, ours: list[Figures], theirs: list[Figures], kinds: Counter[str]) -> str:
-    med = {key: statistics.median(run[key] for run in ours) for key in ours[0]}
-    ref = {key: statistics.median(run[key] for run in theirs) for key in theirs[0]} if theirs else {}
-    source = (
-        f"measured in the same run, alternating (REFERENCE={reference_dir()})"
-        if theirs
-        else "recorded earlier on this machine, not measured now: pass REFERENCE=<dir> to measure"
-    )
     lines = [
         SECTION,
         "",
@@ -171,23 +164,20 @@ def report(args: argparse.Namespace, ours: list[Figures], theirs: list[Figures],
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite; the real `manage.py "
         f"supervisor` on a migrated data dir with two integrations, idle {args.settle:.0f} s before "
         f"memory is read; PSS/RSS summed from /proc/<pid>/smaps_rollup over the whole tree. Median of "
-        f"{len(ours)} fresh servers. Reference (GaaS {REFERENCE_COMMIT}): {source}.",
+        f"{len(ours)} fresh servers. {reference_sentence(bool(theirs))}",
         "",
     ]
-    recorded = {key: RECORDED[name] for key, name in RECORDED_KEYS.items() if name in RECORDED}
-    lines += comparison_table(ROWS, med, ref, recorded)
+    lines += comparison_table(ROWS, medians(ours), medians(theirs), recorded_figures(RECORDED_KEYS))
     tree = ", ".join(f"{name} × {count}" for name, count in sorted(kinds.items()))
     lines += [
         "",
         f"Steward's tree: {tree}. Runs: "
         + "; ".join(f"{r['pss']:.0f} MiB PSS, {r['startup']:.2f} s at load {r['load']:.2f}" for r in ours)
         + ".",
-        "",
-        "```sh",
-        f"make bench REFERENCE=<GaaS checkout>  # or: .venv/bin/python bench/footprint.py --runs {args.runs}",
-        "```",
-        "",
     ]
+    lines += rerun_block(
+        f"make bench REFERENCE=<GaaS checkout>  # or: .venv/bin/python bench/footprint.py --runs {args.runs}"
+    )
     return "\n".join(lines)
 
 

@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -30,8 +29,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Import from the repository root, never from bench/ (a script there could shadow a stdlib module).
 sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve() != REPO_ROOT / "bench")]
 
-from bench._reference import RECORDED, REFERENCE_COMMIT, reference_dir, reference_server  # noqa: E402
-from bench._results import argument_parser, comparison_table, publish  # noqa: E402
+from bench._reference import recorded_figures, reference_dir, reference_sentence, reference_server  # noqa: E402
+from bench._results import argument_parser, comparison_table, medians, publish, rerun_block  # noqa: E402
 from tests.chat.harness import SEED_DUMMY, descendants, free_port, steward_server  # noqa: E402
 
 SECTION = "## Server"
@@ -69,6 +68,24 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def tree_memory(pids: list[int]) -> dict[str, float]:
+    """RSS and PSS in MiB summed over *pids*, and how many processes they are."""
+    totals = [memory_kib(pid) for pid in pids]
+    return {
+        "rss": sum(r for r, _ in totals) / 1024,
+        "pss": sum(p for _, p in totals) / 1024,
+        "processes": float(len(pids)),
+    }
+
+
+# The report rows of :func:`tree_memory`'s figures (label, key, format), shared with bench/footprint.py.
+MEMORY_ROWS = (
+    ("idle memory of the whole tree, PSS", "pss", "{:.0f} MiB"),
+    ("idle memory of the whole tree, RSS", "rss", "{:.0f} MiB"),
+    ("processes", "processes", "{:.0f}"),
+)
+
+
 WRK_DURATION_S = 10
 WRK_WARMUP_S = 3
 
@@ -100,13 +117,7 @@ def _ms(text: str) -> float:
 
 
 def measure(pids: list[int], url: str, args: argparse.Namespace) -> dict[str, float]:
-    totals = [memory_kib(pid) for pid in pids]
-    figures = {
-        "rss": sum(r for r, _ in totals) / 1024,
-        "pss": sum(p for _, p in totals) / 1024,
-        "processes": float(len(pids)),
-        "load": os.getloadavg()[0],
-    }
+    figures = tree_memory(pids) | {"load": os.getloadavg()[0]}
     wrk(url, args.concurrency, WRK_WARMUP_S)
     return figures | wrk(url, args.concurrency, args.duration)
 
@@ -128,9 +139,7 @@ def reference_run(checkout: Path, args: argparse.Namespace) -> dict[str, float]:
 
 
 ROWS = (
-    ("idle memory of the whole tree, PSS", "pss", "{:.0f} MiB"),
-    ("idle memory of the whole tree, RSS", "rss", "{:.0f} MiB"),
-    ("processes", "processes", "{:.0f}"),
+    *MEMORY_ROWS,
     ("GET /integrations, requests/s (wrk)", "rate", "{:.0f}"),
     ("GET /integrations, p50", "p50", "{:.2f} ms"),
     ("GET /integrations, p99", "p99", "{:.2f} ms"),
@@ -147,32 +156,20 @@ RECORDED_KEYS = {
 
 
 def report(args: argparse.Namespace, ours: list[dict[str, float]], theirs: list[dict[str, float]]) -> str:
-    med = {key: statistics.median(run[key] for run in ours) for key in ours[0]}
-    ref = {key: statistics.median(run[key] for run in theirs) for key in theirs[0]} if theirs else {}
-    source = (
-        f"measured in the same run, alternating (REFERENCE={reference_dir()})"
-        if theirs
-        else "recorded earlier on this machine (quiet), not measured now: pass REFERENCE=<dir> to measure"
-    )
     lines = [
         SECTION,
         "",
         f"`bench/server.py`, {datetime.now(UTC).isoformat(timespec='minutes')}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite; the real supervisor, two "
         f"integrations, wrk -t2 -c{args.concurrency} -d{args.duration}s. Median of {len(ours)} fresh "
-        f"servers. Reference (GaaS {REFERENCE_COMMIT}): {source}.",
+        f"servers. {reference_sentence(bool(theirs))}",
         "",
     ]
-    recorded = {key: RECORDED[name] for key, name in RECORDED_KEYS.items() if name in RECORDED}
-    lines += comparison_table(ROWS, med, ref, recorded)
-    lines += [
-        "",
-        "```sh",
+    lines += comparison_table(ROWS, medians(ours), medians(theirs), recorded_figures(RECORDED_KEYS))
+    lines += rerun_block(
         f"make bench REFERENCE=<GaaS checkout>   # or: .venv/bin/python bench/server.py --runs {args.runs} "
-        f"--concurrency {args.concurrency} --duration {args.duration}",
-        "```",
-        "",
-    ]
+        f"--concurrency {args.concurrency} --duration {args.duration}"
+    )
     return "\n".join(lines)
 
 

@@ -17,8 +17,8 @@ from channels.layers import get_channel_layer
 from django.db import DatabaseError
 
 from chat import push
-from chat.models import Conversation, Message
-from chat.store import conversation_create, message_store
+from chat.models import Conversation
+from chat.store import conversation_create, notice_store
 from chat.stream import stream_collect, stream_open
 from orchestrator.checks import CheckResult, doctor_check
 
@@ -28,12 +28,7 @@ PROBE_TEXT = "doctor: push path probe"
 
 
 def _probe_store(conversation_id: str) -> None:
-    message_store(
-        conversation_id=conversation_id,
-        role=Message.Role.SYSTEM,
-        type=Message.Type.SYSTEM,
-        content=PROBE_TEXT,
-    )
+    notice_store(conversation_id, PROBE_TEXT)
 
 
 async def _store_and_await_wake(conversation_id: str) -> None:

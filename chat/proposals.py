@@ -18,7 +18,7 @@ from chat.errors import ChatError
 from chat.models import Message
 from chat.proposables import Proposal
 from chat.selectors import conversation_get
-from chat.store import message_link_task, message_store
+from chat.store import message_link_task, message_store, notice_store
 from chat.wire import timestamp
 from orchestrator.actions.approvals import (
     APPROVAL_TTL,
@@ -155,13 +155,7 @@ def _record_answer(conversation_id: str, approval: Approval, option: str, task_u
     metadata: dict[str, Any] = {"proposal_id": str(approval.pk), "status": approval.status}
     if task_uid:
         metadata["task_id"] = task_uid
-    reply = message_store(
-        conversation_id=conversation_id,
-        role=Message.Role.SYSTEM,
-        type=Message.Type.SYSTEM,
-        content=content,
-        metadata=metadata,
-    )
+    reply = notice_store(conversation_id, content, metadata=metadata)
     if task_uid:
         message_link_task(reply, task_uid)
     return Answered(reply, task_uid)
@@ -175,11 +169,9 @@ def _record_failure(conversation_id: str, approval: Approval, option: str, error
         approval.refresh_from_db()
         card_refresh(approval)
         _store_response(conversation_id, approval, option)
-        reply = message_store(
-            conversation_id=conversation_id,
-            role=Message.Role.SYSTEM,
-            type=Message.Type.SYSTEM,
-            content=f"Could not run {approval.action}: {error}",
+        reply = notice_store(
+            conversation_id,
+            f"Could not run {approval.action}: {error}",
             metadata={"proposal_id": str(approval.pk), "status": approval.status},
         )
     audit(

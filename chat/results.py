@@ -12,9 +12,8 @@ from typing import Any
 from django.db import transaction
 
 from chat.errors import ChatError
-from chat.models import Message
 from chat.proposals import card_refresh
-from chat.store import message_store
+from chat.store import notice_store
 from orchestrator.actions.results import ServiceResult, result_route_register
 from orchestrator.models import Approval
 
@@ -57,11 +56,9 @@ def service_result_post(result: ServiceResult) -> None:
                 Approval.objects.filter(pk=approval.pk).update(status=Approval.Status.FAILED)
                 approval.refresh_from_db()
                 card_refresh(approval)
-            message_store(
-                conversation_id=result.conversation_id,
-                role=Message.Role.SYSTEM,
-                type=Message.Type.SYSTEM,
-                content=content,
+            notice_store(
+                result.conversation_id,
+                content,
                 metadata=metadata,
                 stored_by_task=result.task.uid if result.task is not None else "",
             )

@@ -70,6 +70,20 @@ def message_store(
     return message
 
 
+def notice_store(
+    conversation_id: str, content: str, *, metadata: dict[str, Any] | None = None, stored_by_task: str = ""
+) -> Message:
+    """Append a system notice: Steward itself speaking (a result, a failure), not the assistant."""
+    return message_store(
+        conversation_id=conversation_id,
+        role=Message.Role.SYSTEM,
+        type=Message.Type.SYSTEM,
+        content=content,
+        metadata=metadata,
+        stored_by_task=stored_by_task,
+    )
+
+
 def message_link_task(message: Message, task_uid: str) -> None:
     """Remember which task *message* queued, so websockets report that task's progress."""
     Message.objects.filter(pk=message.pk).update(queued_task=task_uid)

@@ -26,7 +26,7 @@ from chat.llm_seam import chat_llm
 from chat.models import Conversation, Message
 from chat.proposables import InvalidProposal, Proposable, proposable_services, proposal_check
 from chat.proposals import proposal_create
-from chat.store import message_store
+from chat.store import message_store, notice_store
 from orchestrator.llm import LLMError, StructuredOutputError
 from orchestrator.models import ChatSettings, Task
 
@@ -89,14 +89,7 @@ def _ask(messages: list[dict[str, str]], proposables: dict[str, Proposable]) -> 
 
 
 def _system_notice(conversation_id: str, task: Task, text: str) -> Message:
-    return message_store(
-        conversation_id=conversation_id,
-        role=Message.Role.SYSTEM,
-        type=Message.Type.SYSTEM,
-        content=text,
-        metadata={"error": True},
-        stored_by_task=task.uid,
-    )
+    return notice_store(conversation_id, text, metadata={"error": True}, stored_by_task=task.uid)
 
 
 def _fail(conversation_id: str, task: Task, reason: str) -> TurnFailed:

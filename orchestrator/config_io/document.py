@@ -123,9 +123,15 @@ class Reader:
         return values
 
     def section(
-        self, mapping: Mapping[str, Any], path: str, spec: Mapping[str, Kind], *, ignored: Iterable[str] = ()
+        self,
+        mapping: Mapping[str, Any] | None,
+        path: str,
+        spec: Mapping[str, Kind],
+        *,
+        ignored: Iterable[str] = (),
     ) -> dict[str, Any] | None:
-        """Check keys and kinds of a fixed-shape section; ``None`` when any key is unknown."""
-        if not self.known_keys(mapping, path, spec, ignored=ignored):
+        """Check keys and kinds of a fixed-shape section; ``None`` when any key is unknown or the
+        section is absent (*mapping* ``None``, nothing reported)."""
+        if mapping is None or not self.known_keys(mapping, path, spec, ignored=ignored):
             return None
         return self.typed(mapping, path, spec)

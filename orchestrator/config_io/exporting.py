@@ -14,21 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db.models import Model
 
+from orchestrator import models
 from orchestrator.config_io.import_run import field_default
 from orchestrator.config_io.secret_refs import integration_secret_name, llm_secret_name
 from orchestrator.config_io.yaml_format import SecretRef, Yolo, dump_yaml
-from orchestrator.models import (
-    ChatSettings,
-    Integration,
-    LLMProfile,
-    MirrorDirectories,
-    PlatformConfig,
-    QueuePolicy,
-    QueueSettings,
-    Script,
-)
 
 CONFIG_HEADER = (
     "# Steward configuration, written by `manage.py export_config` (import it with `import_config`).\n"
@@ -68,7 +59,7 @@ def _spaced(text: str) -> str:
     )
 
 
-def _non_default(instance: models.Model, names: list[str]) -> dict[str, Any]:
+def _non_default(instance: Model, names: list[str]) -> dict[str, Any]:
     """The fields among *names* whose value differs from the model default, in the order given."""
     values = {}
     for name in names:
@@ -80,7 +71,7 @@ def _non_default(instance: models.Model, names: list[str]) -> dict[str, Any]:
 
 def _llms(secret_names: list[str]) -> dict[str, Any]:
     llms: dict[str, Any] = {}
-    for profile in LLMProfile.objects.order_by("name"):
+    for profile in models.LLMProfile.objects.order_by("name"):
         body = _non_default(profile, ["base_url", "model"])
         if profile.token:
             secret_names.append(llm_secret_name(profile.name))
@@ -104,7 +95,9 @@ def _llms(secret_names: list[str]) -> dict[str, Any]:
 def _integrations(secret_names: list[str]) -> list[dict[str, Any]]:
     integrations = []
     queryset = (
-        Integration.objects.select_related("llm").prefetch_related("platforms").order_by("type", "name")
+        models.Integration.objects.select_related("llm")
+        .prefetch_related("platforms")
+        .order_by("type", "name")
     )
     for integration in queryset:
         body: dict[str, Any] = {"type": integration.type, "name": integration.name}
@@ -129,7 +122,7 @@ def _integrations(secret_names: list[str]) -> list[dict[str, Any]]:
     return integrations
 
 
-def _secret_field_order(integration: Integration, stored: dict[str, Any]) -> list[str]:
+def _secret_field_order(integration: models.Integration, stored: dict[str, Any]) -> list[str]:
     """Stored secret fields in the order the type declares them (stored order for an unknown type)."""
     try:
         declared = list(integration.spec.secret_fields)
@@ -140,7 +133,7 @@ def _secret_field_order(integration: Integration, stored: dict[str, Any]) -> lis
     )
 
 
-def _platform(config: PlatformConfig) -> dict[str, Any]:
+def _platform(config: models.PlatformConfig) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if not config.enabled:
         body["enabled"] = False
@@ -174,7 +167,7 @@ def _action(action: Any) -> Any:
 
 def _scripts() -> dict[str, Any]:
     scripts: dict[str, Any] = {}
-    for script in Script.objects.order_by("name"):
+    for script in models.Script.objects.order_by("name"):
         body = _non_default(script, ["description"])
         body |= {"shell": script.shell}
         body |= _non_default(script, ["inputs"])
@@ -185,7 +178,7 @@ def _scripts() -> dict[str, Any]:
 
 
 def _chat() -> dict[str, Any] | None:
-    settings = ChatSettings.objects.select_related("llm").filter(pk=1).first()
+    settings = models.ChatSettings.objects.select_related("llm").filter(pk=1).first()
     if settings is None:
         return None
     body: dict[str, Any] = {}
@@ -195,7 +188,7 @@ def _chat() -> dict[str, Any] | None:
     return body
 
 
-def _rate_limited(body: dict[str, Any], policy: QueueSettings | QueuePolicy) -> dict[str, Any]:
+def _rate_limited(body: dict[str, Any], policy: models.QueueSettings | models.QueuePolicy) -> dict[str, Any]:
     if policy.rate_limit_max and policy.rate_limit_per:
         body["rate_limit"] = {"max": policy.rate_limit_max, "per": policy.rate_limit_per}
     return body
@@ -203,12 +196,12 @@ def _rate_limited(body: dict[str, Any], policy: QueueSettings | QueuePolicy) -> 
 
 def _queue_policies() -> dict[str, Any] | None:
     section: dict[str, Any] = {}
-    settings = QueueSettings.objects.filter(pk=1).first()
+    settings = models.QueueSettings.objects.filter(pk=1).first()
     if settings is not None:
         section["retention"] = settings.retention
         section["defaults"] = _rate_limited({"deduplicate_pending": settings.deduplicate_pending}, settings)
     overrides = {}
-    for policy in QueuePolicy.objects.order_by("task_type"):
+    for policy in models.QueuePolicy.objects.order_by("task_type"):
         body = (
             {} if policy.deduplicate_pending is None else {"deduplicate_pending": policy.deduplicate_pending}
         )
@@ -219,7 +212,7 @@ def _queue_policies() -> dict[str, Any] | None:
 
 
 def _directories() -> dict[str, Any] | None:
-    mirrors = MirrorDirectories.objects.filter(pk=1).first()
+    mirrors = models.MirrorDirectories.objects.filter(pk=1).first()
     if mirrors is None:
         return None
     return {"notes": mirrors.notes, "logs": mirrors.logs}

@@ -120,7 +120,7 @@ def _llms_import(llms: dict[str, Any] | None, run: ImportRun) -> None:
     for key, value in (llms or {}).items():
         name, path = str(key), child("llms", key)
         body = run.reader.mapping(value, path)
-        fields = None if body is None else run.reader.section(body, path, LLM_KEYS)
+        fields = run.reader.section(body, path, LLM_KEYS)
         if body is None or fields is None:
             run.failed_llms.add(name)
             continue
@@ -143,7 +143,7 @@ def _scripts_import(scripts: dict[str, Any] | None, run: ImportRun) -> None:
     for key, value in (scripts or {}).items():
         name, path = str(key), child("scripts", key)
         body = run.reader.mapping(value, path)
-        fields = None if body is None else run.reader.section(body, path, SCRIPT_KEYS)
+        fields = run.reader.section(body, path, SCRIPT_KEYS)
         if fields is None:
             continue
         if "on_output" in fields:
@@ -157,8 +157,6 @@ def _scripts_import(scripts: dict[str, Any] | None, run: ImportRun) -> None:
 
 
 def _chat_import(chat: dict[str, Any] | None, run: ImportRun) -> None:
-    if chat is None:
-        return
     fields = run.reader.section(chat, "chat", CHAT_KEYS)
     if fields is None:
         return
@@ -175,7 +173,7 @@ def _chat_import(chat: dict[str, Any] | None, run: ImportRun) -> None:
 def _policy_fields(body: Any, path: str, run: ImportRun) -> dict[str, Any] | None:
     """``{deduplicate_pending, rate_limit: {max, per}}`` as model field values."""
     mapping = run.reader.mapping(body, path)
-    fields = None if mapping is None else run.reader.section(mapping, path, POLICY_KEYS)
+    fields = run.reader.section(mapping, path, POLICY_KEYS)
     if fields is None:
         return None
     values: dict[str, Any] = {}

@@ -7,19 +7,10 @@ from pathlib import Path
 import pytest
 from django_q.models import Schedule
 
+from orchestrator import models
 from orchestrator.config_io.document import ConfigError
 from orchestrator.config_io.importing import config_import
 from orchestrator.config_io.yaml_format import load_yaml
-from orchestrator.models import (
-    ChatSettings,
-    Integration,
-    LLMProfile,
-    MirrorDirectories,
-    PlatformConfig,
-    QueuePolicy,
-    QueueSettings,
-    Script,
-)
 from tests.config_io.samples import ACCEPTANCE, FULL, FULL_SECRETS
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +31,7 @@ def test_acceptance_config_lists_the_integration(api_client):
     assert api_client.get("/integrations").json() == [
         {"id": "dummy.one", "type": "dummy", "name": "one", "enabled": True, "platforms": ["items"]}
     ]
-    assert PlatformConfig.objects.get().options == {"count": 3}
+    assert models.PlatformConfig.objects.get().options == {"count": 3}
 
 
 def test_misspelled_platform_option_is_named_by_its_path_and_nothing_is_written():
@@ -49,7 +40,7 @@ def test_misspelled_platform_option_is_named_by_its_path_and_nothing_is_written(
         "integrations[0].platforms.items.countt: unknown key; valid keys: "
         "automations, classifications, count, die_once, enabled, mode, mood"
     ]
-    assert not Integration.objects.exists()
+    assert not models.Integration.objects.exists()
 
 
 def test_reference_path_of_a_misspelled_inbox_option():
@@ -65,8 +56,8 @@ def test_a_bad_second_integration_leaves_the_first_unsaved():
     assert problems_of(text) == [
         "integrations[1].schedulee: unknown key; valid keys: enabled, llm, name, platforms, schedule, type"
     ]
-    assert not Integration.objects.exists()
-    assert not PlatformConfig.objects.exists()
+    assert not models.Integration.objects.exists()
+    assert not models.PlatformConfig.objects.exists()
 
 
 def test_a_bad_script_rolls_back_everything_before_it():
@@ -74,8 +65,8 @@ def test_a_bad_script_rolls_back_everything_before_it():
     assert "scripts.notify_phone.timeout: expected a whole number, got 'thirty'" in problems_of(
         text, FULL_SECRETS
     )
-    assert not LLMProfile.objects.exists()
-    assert not Script.objects.exists()
+    assert not models.LLMProfile.objects.exists()
+    assert not models.Script.objects.exists()
 
 
 def test_unknown_top_level_key_lists_the_sections():
@@ -116,28 +107,28 @@ def test_unknown_automation_and_classification_keys_name_their_path():
 
 def test_reimport_changes_nothing():
     first = run_import(FULL, FULL_SECRETS)
-    stamp = Integration.objects.get(type="mailish").updated_at
+    stamp = models.Integration.objects.get(type="mailish").updated_at
     second = run_import(FULL, FULL_SECRETS)
     assert first.created
     assert not first.updated
     assert (second.created, second.updated) == ([], [])
     assert sorted(second.unchanged) == sorted(first.created)
-    assert Integration.objects.get(type="mailish").updated_at == stamp
-    assert Integration.objects.count() == 3
-    assert LLMProfile.objects.count() == 2
+    assert models.Integration.objects.get(type="mailish").updated_at == stamp
+    assert models.Integration.objects.count() == 3
+    assert models.LLMProfile.objects.count() == 2
 
 
 def test_reimport_updates_by_id():
     run_import(ACCEPTANCE)
     report = run_import(ACCEPTANCE.replace("count: 3", "count: 7"))
     assert report.updated == ["platform dummy.one/items"]
-    assert PlatformConfig.objects.get().options == {"count": 7}
-    assert Integration.objects.count() == 1
+    assert models.PlatformConfig.objects.get().options == {"count": 7}
+    assert models.Integration.objects.count() == 1
 
 
 def test_full_config_maps_every_section_to_its_model():
     report = run_import(FULL, FULL_SECRETS)
-    mail = Integration.objects.get(type="mailish", name="personal")
+    mail = models.Integration.objects.get(type="mailish", name="personal")
     assert mail.settings == {"server": "imap.example.com", "port": 993, "folders": ["INBOX", "Receipts"]}
     assert mail.secrets == {"username": "me@example.com", "password": "hunter2"}
     assert (mail.schedule_every, mail.schedule_cron, mail.llm.name) == ("30m", "", "default")
@@ -151,17 +142,17 @@ def test_full_config_maps_every_section_to_its_model():
         }
     }
     assert mail.platforms.get(name="sent").enabled is False
-    dummy = Integration.objects.get(type="dummy")
+    dummy = models.Integration.objects.get(type="dummy")
     assert (dummy.enabled, dummy.schedule_cron) == (False, "0 8-18 * * 1-5")
-    assert LLMProfile.objects.get(name="default").token == "sk-live-123"
-    assert LLMProfile.objects.get(name="local").backend == "embedded"
-    script = Script.objects.get()
+    assert models.LLMProfile.objects.get(name="default").token == "sk-live-123"
+    assert models.LLMProfile.objects.get(name="local").backend == "embedded"
+    script = models.Script.objects.get()
     assert (script.timeout, script.on_output, script.output) == (30, "audit", "RESULT")
-    assert ChatSettings.objects.get().llm.name == "default"
-    queue = QueueSettings.objects.get()
+    assert models.ChatSettings.objects.get().llm.name == "default"
+    queue = models.QueueSettings.objects.get()
     assert (queue.retention, queue.rate_limit_max, queue.rate_limit_per) == ("14d", 100, "1h")
-    assert QueuePolicy.objects.get(task_type="service.*").deduplicate_pending is False
-    assert MirrorDirectories.objects.get().notes == "./data/notes"
+    assert models.QueuePolicy.objects.get(task_type="service.*").deduplicate_pending is False
+    assert models.MirrorDirectories.objects.get().notes == "./data/notes"
     assert "directories.task_queue: ignored — Steward keeps this in its database, not in a directory" in (
         report.notices
     )
@@ -178,33 +169,36 @@ def test_platform_enabled_by_mapping_value_and_disabled_by_flag():
         "integrations:\n  - type: mailish\n    name: p\n    platforms:\n      inbox: {}\n"
         "      sent: {enabled: false}\n"
     )
-    assert dict(PlatformConfig.objects.values_list("name", "enabled")) == {"inbox": True, "sent": False}
+    assert dict(models.PlatformConfig.objects.values_list("name", "enabled")) == {
+        "inbox": True,
+        "sent": False,
+    }
 
 
 def test_platform_left_out_of_the_file_is_disabled_not_deleted():
     run_import(ACCEPTANCE)
     report = run_import("integrations:\n  - {type: dummy, name: one}\n")
-    assert PlatformConfig.objects.get().enabled is False
+    assert models.PlatformConfig.objects.get().enabled is False
     assert report.updated == ["platform dummy.one/items (disabled)"]
 
 
 def test_classifications_left_out_mean_the_type_defaults():
     run_import(ACCEPTANCE)
-    assert PlatformConfig.objects.get().classifications is None
+    assert models.PlatformConfig.objects.get().classifications is None
 
 
 def test_missing_secret_names_the_key_and_where_it_is_used():
     problems = problems_of(FULL, {"personal_email_password": "x"})
     assert "llms.default.token: `!secret openai_token` is not defined in the secrets file" in problems
     assert "integrations[1].api_key: `!secret oracle_api_key` is not defined in the secrets file" in problems
-    assert not LLMProfile.objects.exists()
+    assert not models.LLMProfile.objects.exists()
 
 
 def test_empty_secret_keeps_the_stored_value():
     run_import(FULL, FULL_SECRETS)
     run_import(FULL, dict.fromkeys(FULL_SECRETS, ""))
-    assert LLMProfile.objects.get(name="default").token == "sk-live-123"
-    assert Integration.objects.get(type="mailish").secrets["password"] == "hunter2"
+    assert models.LLMProfile.objects.get(name="default").token == "sk-live-123"
+    assert models.Integration.objects.get(type="mailish").secrets["password"] == "hunter2"
 
 
 def test_empty_secret_with_nothing_stored_is_an_error():
@@ -226,7 +220,7 @@ def test_secret_on_a_plain_setting_is_refused():
 
 def test_secret_given_inline_is_stored_encrypted_with_a_notice():
     report = run_import("integrations:\n  - {type: mailish, name: p, password: hunter2}\n")
-    assert Integration.objects.get().secrets == {"password": "hunter2"}
+    assert models.Integration.objects.get().secrets == {"password": "hunter2"}
     assert report.notices == [
         "integrations[0].password: a secret written in the config file itself; it is stored encrypted and "
         "export writes it as a !secret reference"
@@ -240,9 +234,9 @@ def test_undefined_llm_profile_names_the_field():
 
 
 def test_llm_profile_already_stored_may_be_referenced():
-    LLMProfile.objects.create(name="fast", base_url="http://localhost:11434")
+    models.LLMProfile.objects.create(name="fast", base_url="http://localhost:11434")
     run_import("integrations:\n  - {type: dummy, name: one, llm: fast}\n")
-    assert Integration.objects.get().llm.name == "fast"
+    assert models.Integration.objects.get().llm.name == "fast"
 
 
 def test_duplicate_integration_id_is_an_error():
@@ -328,7 +322,7 @@ def test_unsafe_automation_is_refused_by_the_safety_gate():
     assert problem.startswith("integrations[0].platforms.items.automations: automation #1")
     assert "shout" in problem
     assert "!yolo" in problem
-    assert not Integration.objects.exists()
+    assert not models.Integration.objects.exists()
 
 
 def test_yolo_makes_the_same_automation_acceptable_with_a_notice():
@@ -338,13 +332,13 @@ def test_yolo_makes_the_same_automation_acceptable_with_a_notice():
         "            then: !yolo {shout: hello}\n"
     )
     report = run_import(text)
-    assert PlatformConfig.objects.get().automations[0]["then"] == {"yolo": {"shout": "hello"}}
+    assert models.PlatformConfig.objects.get().automations[0]["then"] == {"yolo": {"shout": "hello"}}
     assert any("!yolo" in notice for notice in report.notices)
 
 
 def test_ignored_directories_are_accepted_with_a_notice():
     report = run_import("directories: {chats: ./c, custom_integrations: ./ci, notes: ./n}\n")
-    assert MirrorDirectories.objects.get().notes == "./n"
+    assert models.MirrorDirectories.objects.get().notes == "./n"
     assert len(report.notices) == 2
 
 
@@ -354,8 +348,8 @@ def test_the_appendix_a_reference_imports(reference_types):
     secrets = load_yaml((folder / "secrets.yaml").read_text())
     report = config_import(config=config, secrets=secrets)
     assert "integration github.work" in report.created
-    assert Integration.objects.get(type="github").secrets["app_id"] == "123456"
-    assert list(Integration.objects.get(type="github").platforms.values_list("name", flat=True)) == [
+    assert models.Integration.objects.get(type="github").secrets["app_id"] == "123456"
+    assert list(models.Integration.objects.get(type="github").platforms.values_list("name", flat=True)) == [
         "issues",
         "pull_requests",
     ]

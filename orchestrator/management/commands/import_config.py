@@ -12,13 +12,19 @@ from orchestrator.config_io.importing import config_import
 from orchestrator.config_io.yaml_format import ConfigFormatError, load_yaml
 
 
-def _read(path: Path) -> str:
+def yaml_file_load(path: Path) -> Any:
+    """The YAML document in *path* (our dialect); a :class:`CommandError` naming the file when it
+    cannot be read or parsed. ``replay_rules`` reads its ``--config`` with it too."""
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CommandError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"{path}: cannot be read ({exc})") from None
+    try:
+        return load_yaml(text, source=str(path))
+    except ConfigFormatError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def secrets_beside(config_path: Path) -> Path | None:
@@ -47,11 +53,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, config: str, secrets: str | None, **options: Any) -> None:
         config_path = Path(config)
         secrets_path = Path(secrets) if secrets else secrets_beside(config_path)
-        try:
-            document = load_yaml(_read(config_path), source=str(config_path))
-            secret_values = load_yaml(_read(secrets_path), source=str(secrets_path)) if secrets_path else {}
-        except ConfigFormatError as exc:
-            raise CommandError(str(exc)) from None
+        document = yaml_file_load(config_path)
+        secret_values = yaml_file_load(secrets_path) if secrets_path else {}
         if secrets_path and not secrets:
             self.stdout.write(f"Reading secrets from {secrets_path}")
         try:

@@ -12,8 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orchestrator.actions.replay import ReplayError, replay_integration, report_lines
-from orchestrator.config_io.yaml_format import ConfigFormatError, load_yaml
-from orchestrator.management.commands.import_config import _read
+from orchestrator.management.commands.import_config import yaml_file_load
 
 
 def automations_in(document: Any, integration_id: str, source: str) -> dict[str, Any]:
@@ -53,11 +52,7 @@ class Command(BaseCommand):
         edited = None
         if options.get("config"):
             path = Path(options["config"])
-            try:
-                document = load_yaml(_read(path), source=str(path))
-            except ConfigFormatError as exc:
-                raise CommandError(str(exc)) from None
-            edited = automations_in(document, integration, str(path))
+            edited = automations_in(yaml_file_load(path), integration, str(path))
         try:
             replays = replay_integration(
                 integration,
