@@ -114,7 +114,10 @@ def test_a_run_completes_after_dovecot_is_restarted_mid_run(
     assert Task.objects.filter(attempts__gt=1).exists(), "the outage was met and retried through"
 
     # At the source: every message in the archive once, none left in the INBOX.
-    assert mailbox.contents() == {}
+    left = mailbox.contents()
+    assert left == {}, ActionRecord.objects.filter(item__key__in=list(left)).values(
+        "status", "summary", "error"
+    )
     in_archive = mailbox.contents("Archive")
     assert sorted(in_archive) == sorted(f"<{n}@test.example>" for n in range(1, MESSAGES + 1))
     # In the ledger: one done archive per item, no other outcome.
