@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import socket
 from typing import Any
@@ -27,7 +28,9 @@ from tests.supervisor.test_topology import Machines, machines, pg_db
 
 __all__ = ["machines", "pg_db"]
 
-REDIS_DB_URL = "redis://127.0.0.1:6379/10"  # this branch's own Redis database (flushed first)
+# A Redis database of this test's own (flushed first); STEWARD_FAULT_REDIS_URL picks another, so
+# runs side by side on one Redis do not flush each other's.
+REDIS_DB_URL = os.environ.get("STEWARD_FAULT_REDIS_URL") or "redis://127.0.0.1:6379/10"
 SCRIPTED_LLM = "tests.plugins.chat_llm.scripted_chat"
 LOGIN = "/admin/login/"
 REPLY_TIMEOUT_S = 60.0
