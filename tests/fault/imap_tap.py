@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import socket
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.fault.proxy import LoopbackProxy, until_gone
 
 
 @dataclass
@@ -35,33 +35,24 @@ class Trap:
 
 
 @dataclass
-class ImapTap:
+class ImapTap(LoopbackProxy):
     backend: int  # the server's port on 127.0.0.1
     trap: Trap
     port: int = 0
     commands: list[bytes] = field(default_factory=list)  # every client command line, in order
 
-    async def _serve(self, started: threading.Event) -> None:
-        async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-            try:
-                server_r, server_w = await asyncio.open_connection("127.0.0.1", self.backend)
-            except OSError:
-                client_w.close()
-                return
-            frozen = asyncio.Event()  # set once the trap springs on this connection: hold answers
-            client_port = int(client_w.get_extra_info("peername")[1])
-            await asyncio.gather(
-                self._commands(client_r, server_w, frozen, client_port),
-                self._answers(server_r, client_w, frozen),
-            )
-
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = int(sock.getsockname()[1])
-        server = await asyncio.start_server(handle, sock=sock)
-        started.set()
-        async with server:
-            await server.serve_forever()
+    async def handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        try:
+            server_r, server_w = await asyncio.open_connection("127.0.0.1", self.backend)
+        except OSError:
+            client_w.close()
+            return
+        frozen = asyncio.Event()  # set once the trap springs on this connection: hold answers
+        client_port = int(client_w.get_extra_info("peername")[1])
+        await asyncio.gather(
+            self._commands(client_r, server_w, frozen, client_port),
+            self._answers(server_r, client_w, frozen),
+        )
 
     async def _commands(
         self,
@@ -71,7 +62,7 @@ class ImapTap:
         client_port: int,
     ) -> None:
         trap = self.trap
-        try:
+        with until_gone(writer):
             while line := await reader.readline():
                 command = line.rstrip(b"\r\n")
                 self.commands.append(command)
@@ -86,17 +77,12 @@ class ImapTap:
                         return
                 writer.write(line)
                 await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            with contextlib.suppress(Exception):
-                writer.close()
 
     async def _answers(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, frozen: asyncio.Event
     ) -> None:
         trap = self.trap
-        try:
+        with until_gone(writer):
             while data := await reader.read(65536):
                 if frozen.is_set():
                     # "after": the server answered the command (its tagged reply is in here);
@@ -107,40 +93,6 @@ class ImapTap:
                     continue
                 writer.write(data)
                 await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            with contextlib.suppress(Exception):
-                writer.close()
-
-    @contextlib.contextmanager
-    def running(self) -> Iterator[ImapTap]:
-        started = threading.Event()
-        loop = asyncio.new_event_loop()
-        serving: asyncio.Task[None] | None = None
-
-        def run() -> None:
-            nonlocal serving
-            asyncio.set_event_loop(loop)
-            serving = loop.create_task(self._serve(started))
-            with contextlib.suppress(asyncio.CancelledError):
-                loop.run_until_complete(serving)
-            # Connections still open (the workers' pooled sessions): close them with the loop.
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-
-        thread = threading.Thread(target=run, name="imap-tap", daemon=True)
-        thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the IMAP tap did not start")
-        try:
-            yield self
-        finally:
-            loop.call_soon_threadsafe(lambda: serving.cancel() if serving else None)
-            thread.join(timeout=10)
-            loop.close()
 
     def holder_pid(self, candidates: list[int]) -> int:
         """Which of *candidates* holds the client end of the frozen connection (via /proc)."""

@@ -42,15 +42,6 @@ def own_dovecot(scratch: Path, test_ca: TestCA) -> Iterator[Dovecot]:
         server.stop()
 
 
-@pytest.fixture
-def workers(sqlite_db: QueueDatabase) -> Iterator[Clusters]:
-    started = Clusters(sqlite_db)
-    try:
-        yield started
-    finally:
-        started.stop_all()
-
-
 def start_cluster(workers: Clusters, name: str) -> None:
     since = time.time()
     # The workers decrypt the IMAP password this process stored: same key.

@@ -34,7 +34,6 @@ from tests.email.dovecot import PASSWORD, Dovecot
 from tests.email.harness import ImapHarness, make_message, message_id_of
 from tests.fault.imap_tap import ImapTap, Trap
 from tests.fault.outcomes import assert_audit_chain_intact
-from tests.queue.databases import QueueDatabase
 from tests.queue.processes import Clusters, cluster_is_up, wait_for_the_run, wait_until
 
 __all__ = ["dovecot", "scratch", "test_ca"]
@@ -53,15 +52,6 @@ class Setup:
     tap: ImapTap
     workers: Clusters
     cluster: int  # the cluster's session id (its sentinel's PID)
-
-
-@pytest.fixture
-def workers(sqlite_db: QueueDatabase) -> Iterator[Clusters]:
-    started = Clusters(sqlite_db)
-    try:
-        yield started
-    finally:
-        started.stop_all()
 
 
 def start(dovecot: Dovecot, workers: Clusters, trap: Trap, name: str) -> Iterator[Setup]:
