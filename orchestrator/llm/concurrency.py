@@ -211,6 +211,12 @@ def take_if_free(profile: LLMProfile, *, priority: int, hold_s: float) -> bool:
         raise RuntimeError("take_if_free() is only for inside holding()")
     if held.token:
         return True
+    # One read first: when every slot is held, as in a busy run, that is all it costs.
+    held_now = LLMLease.objects.filter(
+        profile=profile, state=LLMLease.State.HOLDING, expires_at__gt=timezone.now()
+    ).count()
+    if held_now >= slot_limit(profile, priority):
+        return False
     try:
         held.token = _acquire(profile, priority=priority, hold_s=2 * hold_s, wait_s=0).token
     except LLMBusy:
