@@ -133,7 +133,9 @@ class TaskTableBroker(Broker):
             else:
                 time.sleep(Conf.POLL)
             return None
-        self._next_claim_at = 0.0  # one claimed: there may be more, look again at once
+        # One claimed: there may be more, look again at once — unless it filled the background
+        # slots; then a ring (a freed worker, a chat turn) or the safety poll says when.
+        self._next_claim_at = time.monotonic() + doorbell.safety_poll_s() if self._full else 0.0
         try:
             timeout = task_timeout_s(resolve(task.type))
         except UnknownTaskType:
@@ -162,6 +164,9 @@ class TaskTableBroker(Broker):
         if task is not None and task.priority not in INTERACTIVE_PRIORITIES:
             assert self._background is not None
             self._background[task.pk] = task.attempts
+            # Did it take the last background slot? Claims go by priority, so no ready task of
+            # 1–2 was left behind: then the next look waits for a ring instead of claiming nothing.
+            self._full = self._background_full()
         return task
 
     def _background_full(self) -> bool:
