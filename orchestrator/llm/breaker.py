@@ -9,11 +9,17 @@ attempt back, so a long outage never dead-letters a classification — the task 
 the server answers again. Once the cool-down has passed a call goes through (half-open): success
 closes the breaker, another failure opens it for another cool-down. Doctor calls count as well, so
 a green ``doctor`` closes it.
+
+A thread whose last call on a profile was answered less than :data:`ANSWERED_RECENTLY_S` ago
+skips the read (:func:`breaker_answered`): the server just answered it, so a batch of calls reads
+the breaker once, not once per call. Its first failure reads it again.
 """
 
 from __future__ import annotations
 
+import contextvars
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +33,12 @@ COOLDOWN_S = 30.0
 TRANSPORT_FAILURES = frozenset({LLMCall.Outcome.UNAVAILABLE, LLMCall.Outcome.TIMEOUT})
 # A call that never reached the server says nothing about it.
 IGNORED_OUTCOMES = frozenset({LLMCall.Outcome.BUSY})
+ANSWERED_RECENTLY_S = 5.0
+
+# (profile pk, time.monotonic()) of this thread's (context's) last answered call.
+_answered: contextvars.ContextVar[tuple[int, float] | None] = contextvars.ContextVar(
+    "steward_llm_answered", default=None
+)
 
 
 class LLMCircuitOpen(LLMUnavailable):
@@ -98,8 +110,23 @@ def breaker_state(profile: LLMProfile) -> BreakerState:
     return BreakerState(profile.name, failures, last_at, last_error)
 
 
+def breaker_answered(profile: LLMProfile) -> None:
+    """A call on *profile* was just answered in this thread: its next calls within
+    :data:`ANSWERED_RECENTLY_S` may skip reading the breaker."""
+    if profile.pk is not None:
+        _answered.set((profile.pk, time.monotonic()))
+
+
+def _answered_recently(profile: LLMProfile) -> bool:
+    last = _answered.get()
+    return last is not None and last[0] == profile.pk and time.monotonic() - last[1] < ANSWERED_RECENTLY_S
+
+
 def breaker_admit(profile: LLMProfile) -> None:
-    """Raise :class:`LLMCircuitOpen` while *profile*'s breaker is open; return when a call may go."""
+    """Raise :class:`LLMCircuitOpen` while *profile*'s breaker is open; return when a call may go
+    (without a read when this thread's last call on it was answered just now)."""
+    if _answered_recently(profile):
+        return
     state = breaker_state(profile)
     wait = state.retry_in_s()
     if wait > 0:
@@ -110,6 +137,7 @@ def breaker_admit(profile: LLMProfile) -> None:
 def breaker_after_failure(profile: LLMProfile, exc: LLMUnavailable) -> LLMUnavailable:
     """The error to raise for a call that failed in transport: :class:`LLMCircuitOpen` when this
     failure tripped the breaker (so the task gives its attempt back), else *exc* itself."""
+    _answered.set(None)
     if isinstance(exc, LLMCircuitOpen):
         return exc
     state = breaker_state(profile)

@@ -22,7 +22,7 @@ from orchestrator.llm.backends.base import (
     ScoringBackend,
     supports_scoring,
 )
-from orchestrator.llm.breaker import breaker_admit, breaker_after_failure
+from orchestrator.llm.breaker import breaker_admit, breaker_after_failure, breaker_answered
 from orchestrator.llm.errors import LLMError, LLMUnavailable, StructuredOutputError, UnknownProfile
 from orchestrator.llm.framing import Framed, frame
 from orchestrator.llm.structured import Attempts, complete_structured
@@ -38,6 +38,11 @@ ITEM_INPUT_LIMIT = 12_000  # a prepared llm_input: headers plus a body already c
 def total_cap_s(profile: LLMProfile) -> float:
     """The most one call may take, validation retries and backoff included."""
     return 3 * profile.timeout_s + 30
+
+
+def slot_hold_s(profile: LLMProfile, cap_s: float | None = None) -> float:
+    """How long a call's concurrency slot is leased for (the call's cap and a margin)."""
+    return min(total_cap_s(profile), cap_s or float("inf")) + 30
 
 
 def resolve_profile(profile: LLMProfile | str) -> LLMProfile:
@@ -106,6 +111,7 @@ def classify(
             )
     except LLMUnavailable as exc:
         raise breaker_after_failure(resolved, exc) from exc
+    breaker_answered(resolved)
     assert isinstance(result, dict)
     return result
 
@@ -146,7 +152,7 @@ def _score_item(
     try:
         # An unsaved profile (eval_classifier's built-in default) has no lease rows to take turns on.
         guard: AbstractContextManager[None] = (
-            concurrency.slot(profile, priority=priority, hold_s=total_cap_s(profile) + 30)
+            concurrency.slot(profile, priority=priority, hold_s=slot_hold_s(profile))
             if profile.pk
             else nullcontext()
         )
@@ -256,7 +262,9 @@ def run_call(
         backend = get_backend(profile)
         cap = min(total_cap_s(profile), cap_s or float("inf"))
         guard: AbstractContextManager[None] = (
-            concurrency.slot(profile, priority=priority, hold_s=cap + 30, wait_s=slot_wait_s)
+            concurrency.slot(
+                profile, priority=priority, hold_s=slot_hold_s(profile, cap_s), wait_s=slot_wait_s
+            )
             if use_slot
             else nullcontext()
         )

@@ -199,6 +199,32 @@ def _reusable(profile: LLMProfile) -> _Held | None:
     return held if held is not None and held.profile_pk == profile.pk else None
 
 
+def take_if_free(profile: LLMProfile, *, priority: int, hold_s: float) -> bool:
+    """Inside :func:`holding`: take its slot now if one is free (no better waiter ahead), without
+    waiting; False when none is — then nothing is held and no call was made or accounted.
+
+    For helpers beyond a task's fair share of the slots (a classify batch's extra threads): they
+    use slots nobody else wants, and never hold a waiting worker of another process back.
+    """
+    held = _reusable(profile)
+    if held is None:
+        raise RuntimeError("take_if_free() is only for inside holding()")
+    if held.token:
+        return True
+    # One read first: when every slot is held, as in a busy run, that is all it costs.
+    held_now = LLMLease.objects.filter(
+        profile=profile, state=LLMLease.State.HOLDING, expires_at__gt=timezone.now()
+    ).count()
+    if held_now >= slot_limit(profile, priority):
+        return False
+    try:
+        held.token = _acquire(profile, priority=priority, hold_s=2 * hold_s, wait_s=0).token
+    except LLMBusy:
+        return False
+    held.expires = time.monotonic() + 2 * hold_s
+    return True
+
+
 def _keep(held: _Held, profile: LLMProfile, *, priority: int, hold_s: float, wait_s: float) -> None:
     """Take the held slot (first call) or keep its row alive for one more call of up to *hold_s*.
 

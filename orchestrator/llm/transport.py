@@ -47,22 +47,28 @@ def _retry_after(response: httpx.Response) -> float | None:
     return min(max(value, 0.0), RETRY_AFTER_MAX_S)
 
 
-_local = threading.local()
+_shared_lock = threading.Lock()
+_shared: tuple[tuple[int, str | None, str | None], httpx.Client] | None = None
 
 
-def _thread_client() -> httpx.Client:
-    """This thread's client, kept between calls: building one loads the CA bundle (~60 ms here,
-    more than an instant model's answer) and a kept client reuses its keep-alive connections. A
-    new one when the CA environment changes (``SSL_CERT_FILE``/``SSL_CERT_DIR``)."""
-    trust = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-    kept: tuple[tuple[str | None, str | None], httpx.Client] | None = getattr(_local, "client", None)
-    if kept is not None and kept[0] == trust and not kept[1].is_closed:
-        return kept[1]
-    if kept is not None:
-        kept[1].close()
-    client = httpx.Client()
-    _local.client = (trust, client)
-    return client
+def _shared_client() -> httpx.Client:
+    """This process's client, shared by its threads and kept between calls (httpx clients are
+    thread-safe): building one loads the CA bundle (~60 ms of CPU here, more than an instant
+    model's answer), and a classify batch starts fresh threads, so a client per thread cost that
+    once per thread per batch. A kept client also reuses its keep-alive connections. A new one
+    in a forked child (the parent's sockets are not its own) and when the CA environment changes
+    (``SSL_CERT_FILE``/``SSL_CERT_DIR``)."""
+    global _shared
+    key = (os.getpid(), os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    with _shared_lock:
+        kept = _shared
+        if kept is not None and kept[0] == key and not kept[1].is_closed:
+            return kept[1]
+        if kept is not None and kept[0][0] == key[0]:
+            kept[1].close()  # same process, new trust settings (never another process's sockets)
+        client = httpx.Client()
+        _shared = (key, client)
+        return client
 
 
 def post_json(
@@ -80,7 +86,7 @@ def post_json(
     Raises :class:`LLMTimeout` when the deadline passes and :class:`LLMUnavailable` when the
     retries run out on connection errors, 429 or 5xx.
     """
-    http = client or _thread_client()
+    http = client or _shared_client()
     last_problem = "no time left for a request"
     timed_out = True  # until a request fails some other way
     response_delay: float | None = None

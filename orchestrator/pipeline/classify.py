@@ -9,6 +9,7 @@ dotted path with the ``STEWARD_CLASSIFIER`` setting — tests point it at a dete
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -26,7 +27,9 @@ from orchestrator.audit import audit_many
 from orchestrator.egress.scope import egress_scope
 from orchestrator.json_schema import schema_errors
 from orchestrator.llm import concurrency
+from orchestrator.llm.accounting import CallRows, accounted_together
 from orchestrator.llm.breaker import LLMCircuitOpen
+from orchestrator.llm.calls import slot_hold_s
 from orchestrator.llm.errors import LLMBusy
 from orchestrator.models import Item, LLMProfile, Task
 from orchestrator.pipeline.context import StageContext, task_context
@@ -40,6 +43,7 @@ from orchestrator.pipeline.next_stage import (
 from orchestrator.pipeline.outage import run_outage_noted, run_outage_over
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
 from orchestrator.pipeline.rule_answers import rule_answers
+from orchestrator.queue.broker import background_slots
 from orchestrator.queue.execution import is_permanent
 from orchestrator.rules.classifications import reply_schema
 from orchestrator.rules.phases import Phase
@@ -122,6 +126,7 @@ class _Batch:
     busy: LLMBusy | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     unstored: list[int] = field(default_factory=list)  # answered, not yet saved: in answer order
+    calls: CallRows = field(default_factory=CallRows)  # accounting of answered calls, saved with them
 
     def next_item(self) -> Item | None:
         with self.lock:
@@ -160,11 +165,18 @@ def _work(
     batch: _Batch,
     priority: int,
     on_answer: Callable[[], None] = lambda: None,
+    *,
+    wait: bool = True,
 ) -> None:
     """Take items off the batch until none is left, holding one LLM slot throughout; *on_answer*
-    runs after each answer (in the task's own thread: it may store what is answered so far)."""
+    runs after each answer (in the task's own thread: it may store what is answered so far).
+    With *wait* false the thread works only if a slot is free at once (see :func:`_fair_share`)."""
     assert rules.profile is not None
-    with concurrency.holding(rules.profile):
+    with concurrency.holding(rules.profile), accounted_together(batch.calls):
+        if not wait and not concurrency.take_if_free(
+            rules.profile, priority=priority, hold_s=slot_hold_s(rules.profile)
+        ):
+            return
         while (item := batch.next_item()) is not None:
             try:
                 answered = _answer(ctx, rules, item, priority)
@@ -190,17 +202,29 @@ def _work(
             on_answer()
 
 
-def _in_thread(ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int) -> None:
+def _in_thread(ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int, wait: bool) -> None:
     try:
-        _work(ctx, rules, batch, priority)
+        _work(ctx, rules, batch, priority, wait=wait)
     finally:
         connections.close_all()  # this thread's own connections
+
+
+def _fair_share(profile: LLMProfile) -> int:
+    """How many of *profile*'s slots one classify task waits for: ``max_concurrency`` divided
+    among the workers that may run background work at once.
+
+    Its other threads take a slot only when one is free at once. Without this, the first of two
+    classify tasks in two worker processes took every slot and the second waited for its whole
+    batch: with a fast model the two processes took turns instead of using both cores.
+    """
+    return max(math.ceil(profile.max_concurrency / background_slots()), 1)
 
 
 def _answer_batch(
     ctx: StageContext, rules: PlatformRules, batch: _Batch, priority: int, flush: Callable[[], None]
 ) -> None:
-    """Ask about every item, in up to ``max_concurrency`` threads (one slot each); in this thread
+    """Ask about every item, in up to ``max_concurrency`` threads (one slot each: the first
+    :func:`_fair_share` of them wait for theirs, the rest work only if one is free); in this thread
     alone inside a transaction (the tests), where other connections could not see the items.
     *flush* runs in this thread after answers come in, at most every :data:`FLUSH_EVERY_S`."""
     assert rules.profile is not None
@@ -208,8 +232,11 @@ def _answer_batch(
     if threads <= 1 or connection.in_atomic_block:
         _work(ctx, rules, batch, priority, on_answer=flush)
         return
+    share = _fair_share(rules.profile)
     workers = [
-        threading.Thread(target=_in_thread, args=(ctx, rules, batch, priority), name=f"classify-{n}")
+        threading.Thread(
+            target=_in_thread, args=(ctx, rules, batch, priority, n < share), name=f"classify-{n}"
+        )
         for n in range(threads)
     ]
     for worker in workers:
@@ -260,6 +287,7 @@ class _Flusher:
         if not final and self.last is not None and now - self.last < FLUSH_EVERY_S:
             return
         self.last = now
+        self.batch.calls.save()
         stored = _store(self.ctx, self.rules, self.items, self.batch.take_unstored())
         if stored:
             self.done.extend(stored)
@@ -322,8 +350,11 @@ def classify(task: Task) -> dict[str, Any]:
         )
     flush = _Flusher(ctx, rules, task, items)
     batch = flush.batch
-    _answer_batch(ctx, rules, batch, task.priority, flush)
-    flush(final=True)
+    try:
+        _answer_batch(ctx, rules, batch, task.priority, flush)
+        flush(final=True)
+    finally:
+        batch.calls.save()  # what was asked is accounted even when storing failed
     done = flush.done
     if batch.circuit_open is not None:
         run_outage_noted(ctx, task.run_id, str(batch.circuit_open))

@@ -63,6 +63,17 @@ def cluster_for(priority: int) -> str:
     return CLUSTER
 
 
+def priority_ring(priority: int) -> str:
+    """The text of the ring for a task of *priority* queued: ``p6``."""
+    return f"p{priority}"
+
+
+def _background_ring(text: str) -> bool:
+    """A ring for queued background work (3–9); an empty or unknown text may be anything."""
+    digits = text[1:]
+    return text.startswith("p") and digits.isdigit() and int(digits) not in INTERACTIVE_PRIORITIES
+
+
 def background_slots() -> int:
     """How many workers may run background work (3–9) at once; the rest wait for 1–2."""
     reserved = int(getattr(settings, "STEWARD_Q_RESERVED_WORKERS", 1))
@@ -71,7 +82,7 @@ def background_slots() -> int:
 
 def worker_freed(sender: object, **kwargs: object) -> None:
     """Django-Q2's ``post_execute_in_worker``: a worker is free, so the pusher may hand out more."""
-    doorbell.ring(wake_topic(Conf.CLUSTER_NAME or CLUSTER))
+    doorbell.ring(wake_topic(Conf.CLUSTER_NAME or CLUSTER), "freed")
 
 
 post_execute_in_worker.connect(worker_freed, dispatch_uid="steward.worker_freed")
@@ -84,6 +95,7 @@ class TaskTableBroker(Broker):
     _bell: doorbell.Doorbell | None = None
     _next_claim_at = 0.0
     _background: dict[int, int] | None = None  # pk → attempt of background tasks handed out, running
+    _full = False  # the last claim found every background slot taken (and no task of priority 1–2)
 
     # --- producer side: only the scheduler uses it -----------------------------------------------
     def enqueue(self, task: str) -> str:
@@ -121,7 +133,9 @@ class TaskTableBroker(Broker):
             else:
                 time.sleep(Conf.POLL)
             return None
-        self._next_claim_at = 0.0  # one claimed: there may be more, look again at once
+        # One claimed: there may be more, look again at once — unless it filled the background
+        # slots; then a ring (a freed worker, a chat turn) or the safety poll says when.
+        self._next_claim_at = time.monotonic() + doorbell.safety_poll_s() if self._full else 0.0
         try:
             timeout = task_timeout_s(resolve(task.type))
         except UnknownTaskType:
@@ -141,12 +155,18 @@ class TaskTableBroker(Broker):
     def _claim(self) -> Task | None:
         """The next task this cluster may start now: any priority while a background slot is free,
         else only 1–2 (for the reserved worker). A cluster named ``interactive`` serves only 1–2."""
+        self._full = False
         if self.list_key == INTERACTIVE_CLUSTER or self._background_full():
-            return claim_next(INTERACTIVE_CLUSTER, lease=lease_length())
+            task = claim_next(INTERACTIVE_CLUSTER, lease=lease_length())
+            self._full = task is None and self.list_key != INTERACTIVE_CLUSTER
+            return task
         task = claim_next(None, lease=lease_length())
         if task is not None and task.priority not in INTERACTIVE_PRIORITIES:
             assert self._background is not None
             self._background[task.pk] = task.attempts
+            # Did it take the last background slot? Claims go by priority, so no ready task of
+            # 1–2 was left behind: then the next look waits for a ring instead of claiming nothing.
+            self._full = self._background_full()
         return task
 
     def _background_full(self) -> bool:
@@ -170,9 +190,12 @@ class TaskTableBroker(Broker):
     def _claim_due(self) -> bool:
         """Whether to claim now: rung by enqueue (``queue.<cluster>``), or the safety poll is due.
 
-        Waits at most :data:`STOP_CHECK_S` for a ring, so the pusher still sees its stop event at
-        once. The doorbell opens lazily, in the pusher process that claims. Without a working one:
-        claim on every call and sleep Django-Q2's short poll when empty, as before.
+        While every background slot is taken, rings for more background work are ignored (a freed
+        worker rings too, and so does queued work of priority 1–2): a claim could start none of
+        it, and a busy run queues a task or more per task it runs. Waits at most
+        :data:`STOP_CHECK_S` for a ring, so the pusher still sees its stop event at once. The
+        doorbell opens lazily, in the pusher process that claims. Without a working one: claim on
+        every call and sleep Django-Q2's short poll when empty, as before.
         """
         if self._bell is None:
             self._bell = doorbell.Doorbell(wake_topic(self.list_key))
@@ -183,7 +206,8 @@ class TaskTableBroker(Broker):
         now = time.monotonic()
         if now >= self._next_claim_at:
             return True
-        if bell.wait(min(STOP_CHECK_S, self._next_claim_at - now)):
+        rings = bell.wait(min(STOP_CHECK_S, self._next_claim_at - now))
+        if rings and not (self._full and all(_background_ring(text) for text in rings)):
             return True
         return time.monotonic() >= self._next_claim_at
 

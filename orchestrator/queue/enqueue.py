@@ -92,10 +92,11 @@ def enqueue(
 def _wake_claimer(task: Task) -> None:
     """Ring the pusher of the task's cluster once it is committed, unless it may not start yet."""
     from orchestrator.doorbell import ring_on_commit
-    from orchestrator.queue.broker import cluster_for, wake_topic
+    from orchestrator.queue.broker import cluster_for, priority_ring, wake_topic
 
     if task.not_before is None or task.not_before <= timezone.now():
-        ring_on_commit(wake_topic(cluster_for(task.priority)))
+        # The text says the priority, so a pusher whose background slots are full ignores it.
+        ring_on_commit(wake_topic(cluster_for(task.priority)), priority_ring(task.priority))
 
 
 def _enqueue_once(fields: dict[str, Any], policy: Policy) -> Task | None:

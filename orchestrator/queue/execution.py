@@ -183,8 +183,10 @@ def _settle_run(task: Task) -> None:
 
     for attempt in (1, 2):
         try:
-            # Re-read: an entry task links itself to the run it creates while it executes.
-            run_id = Task.objects.filter(pk=task.pk).values_list("run_id", flat=True).first()
+            # An entry task links itself to the run it creates while it executes: re-read then.
+            run_id = task.run_id
+            if run_id is None:
+                run_id = Task.objects.filter(pk=task.pk).values_list("run_id", flat=True).first()
             if run_id is not None:
                 run_settle(run_id)
             return
