@@ -39,7 +39,7 @@ sys.path[:] = [str(REPO_ROOT), *(p for p in sys.path if Path(p or ".").resolve()
 
 from bench._reference import recorded_figures, reference_dir, reference_sentence, reference_server  # noqa: E402
 from bench._results import argument_parser, comparison_table, medians, publish, rerun_block  # noqa: E402
-from bench.server import MEMORY_ROWS, SEED_TWO, tree_memory  # noqa: E402
+from bench.server import MEMORY_ROWS, SEED_TWO, memory_kib, tree_memory  # noqa: E402
 from tests.chat.harness import descendants, free_port, server_env  # noqa: E402
 
 SECTION = "## Footprint"
@@ -71,9 +71,28 @@ def process_label(pid: int) -> str:
     return "?"
 
 
+KIND_PREFIX = "pss of "
+
+
+def parent_pid(pid: int) -> int:
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    return 0
+
+
 def tree_figures(root: int) -> tuple[dict[str, float], Counter[str]]:
+    """The tree's memory, plus PSS per kind of process (``pss of <kind>``): the supervisor's direct
+    ``steward-workers`` child is the cluster's sentinel, its own children the pusher and workers."""
     pids = [root, *descendants(root)]
-    return tree_memory(pids), Counter(process_label(pid) for pid in pids)
+    labels = {pid: process_label(pid) for pid in pids}
+    for pid, label in labels.items():
+        if label == "steward-workers" and parent_pid(pid) == root:
+            labels[pid] = "steward-workers (sentinel)"
+    figures = tree_memory(pids)
+    for pid, label in labels.items():
+        key = KIND_PREFIX + label
+        figures[key] = figures.get(key, 0.0) + memory_kib(pid)[1] / 1024
+    return figures, Counter(labels.values())
 
 
 def start_supervisor(
@@ -169,9 +188,15 @@ def report(args: argparse.Namespace, ours: list[Figures], theirs: list[Figures],
     ]
     lines += comparison_table(ROWS, medians(ours), medians(theirs), recorded_figures(RECORDED_KEYS))
     tree = ", ".join(f"{name} × {count}" for name, count in sorted(kinds.items()))
+    middle = medians(ours)
+    by_kind = ", ".join(
+        f"{key.removeprefix(KIND_PREFIX)} {value:.0f} MiB"
+        for key, value in sorted(middle.items())
+        if key.startswith(KIND_PREFIX)
+    )
     lines += [
         "",
-        f"Steward's tree: {tree}. Runs: "
+        f"Steward's tree: {tree}; PSS by kind (medians): {by_kind}. Runs: "
         + "; ".join(f"{r['pss']:.0f} MiB PSS, {r['startup']:.2f} s at load {r['load']:.2f}" for r in ours)
         + ".",
     ]

@@ -5,8 +5,10 @@ private, link-local, shared, reserved or multicast ranges) unless ``settings.STE
 names the host or a CIDR holding the address. The connection then goes to the checked address itself
 (so a second DNS answer cannot swap in an internal one), with TLS verified for the URL's host name.
 
-:func:`checked_address` is the check; :class:`GuardedTransport` applies it to every request of an
-``httpx.Client`` (GitHub, Gemini); ``integrations.email.outbound`` uses it for one-click unsubscribe.
+:func:`checked_address` is the check; :class:`integrations.egress_http.GuardedTransport` applies it
+to every request of an ``httpx.Client`` (GitHub, Gemini); ``integrations.email.outbound`` uses it
+for one-click unsubscribe. This module does not import httpx (~9 MiB): the email plugin imports it
+in every process, the HTTP clients only when they are used.
 Both also record every request that carries a body in the egress ledger (:func:`record_write`:
 host, field names and sizes, bytes — never the content; docs/SECURITY.md).
 """
@@ -16,7 +18,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-import httpx
 from django.conf import settings
 
 from integrations.base import IntegrationError
@@ -72,45 +73,6 @@ def checked_address(host: str, port: int) -> IPAddress:
     return addresses[0]
 
 
-class GuardedTransport(httpx.BaseTransport):
-    """An httpx transport that checks each request's host and connects to the checked address.
-
-    The request keeps its ``Host`` header, and TLS is verified for the URL's host name (SNI), so
-    only the address is pinned. Redirects are an httpx client setting; leave them off.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport | None = None):
-        self._inner = inner or httpx.HTTPTransport(retries=0)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
-        original = str(request.url)
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
-        address = checked_address(host, port)
-        pinned = str(address) if isinstance(address, ipaddress.IPv4Address) else f"[{address}]"
-        request.url = request.url.copy_with(host=pinned.strip("[]"))
-        if request.url.scheme == "https":
-            request.extensions = {**request.extensions, "sni_hostname": host}
-        if request.method in READ_METHODS:
-            return self._inner.handle_request(request)  # reads carry nothing of the person's
-        content = request.read()
-        try:
-            response = self._inner.handle_request(request)
-        except httpx.ConnectError:
-            raise  # nothing left this machine
-        except Exception:
-            record_write(original, request.method, content, status=None, received=0)
-            raise
-        # The body is not read here: clients stream it under their own size caps.
-        length = response.headers.get("content-length", "")
-        received = int(length) if length.isdigit() else 0
-        record_write(original, request.method, content, status=response.status_code, received=received)
-        return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -126,8 +88,3 @@ def record_write(url: str, method: str, content: bytes, *, status: int | None, r
         status=status,
         fields=body_fields(content),
     )
-
-
-def guarded_transport() -> httpx.BaseTransport:
-    """The transport integrations' HTTP clients use unless a test injects its own."""
-    return GuardedTransport()

@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 from orchestrator.environment import SettingError, env_fernet_keys, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -96,5 +94,7 @@ def data_dir_prepare(data_dir: Path | None = None) -> Path:
     if not env_secret_key():
         _read_or_create(data_dir / SECRET_KEY_FILE, lambda: secrets.token_urlsafe(50))
     if not env_fernet_keys():
+        from cryptography.fernet import Fernet  # on first use only: ~2 MiB in every process otherwise
+
         _read_or_create(data_dir / FERNET_KEY_FILE, lambda: Fernet.generate_key().decode())
     return data_dir

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
+
 
 @cache
 def _fernet() -> MultiFernet:
+    # cryptography (~2 MiB) is imported by the first secret read or written, not by every process.
+    from cryptography.fernet import Fernet, MultiFernet
+
     if not settings.FERNET_KEYS:
         raise ImproperlyConfigured(
             f"no encryption key: set STEWARD_ENCRYPTION_KEY, or run `python manage.py migrate` once "
@@ -31,6 +36,8 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:

@@ -9,8 +9,6 @@ import ipaddress
 import os
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -74,6 +72,10 @@ def allowed_hosts(*, bind_host: str, required: bool, extra: list[str]) -> list[s
 def env_fernet_keys() -> list[str]:
     """``STEWARD_ENCRYPTION_KEY``: Fernet keys for secrets at rest; the first encrypts, all decrypt."""
     configured = env_list("STEWARD_ENCRYPTION_KEY")
+    if not configured:
+        return configured
+    from cryptography.fernet import Fernet  # only to check a configured key: ~2 MiB otherwise
+
     for key in configured:
         try:
             Fernet(key.encode())

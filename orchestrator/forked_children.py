@@ -4,8 +4,8 @@ Started with ``subprocess`` each child (daphne, the Django-Q2 cluster) imported 
 again — a private copy of ~60 MiB per process tree, and a second second of start-up before daphne
 answered. Forked after :func:`preload`, a child begins with the supervisor's modules already in
 memory, shared copy-on-write; ``gc.freeze()`` keeps the collector from touching (and so copying)
-those pages. Django-Q2 forks its sentinel, pusher, monitor and workers from the cluster child, so
-they share the same pages.
+those pages. The cluster child is Django-Q2's sentinel itself (orchestrator/queue/sentinel.py); it
+forks the pusher and the workers, so they share the same pages.
 
 ``--dev`` still starts children with ``exec`` (:attr:`ChildSpec.argv`): a fresh interpreter is what
 sees changed code.
@@ -93,7 +93,8 @@ def preload() -> None:
     from django.urls import get_resolver
 
     import orchestrator.queue.broker
-    import orchestrator.queue.execution  # noqa: F401
+    import orchestrator.queue.execution
+    import orchestrator.queue.sentinel  # noqa: F401
 
     get_resolver().url_patterns  # noqa: B018 -- views, the ninja API and the admin, built once
     gc.collect()
@@ -135,7 +136,17 @@ def fork(name: str, run: Callable[[], int], env: dict[str, str]) -> ForkedProces
 
 # --- what the children run --------------------------------------------------------------------------
 def run_web(host: str, port: int) -> int:
-    """daphne on *host*:*port*, as ``python -m daphne -b host -p port orchestrator.asgi:application``."""
+    """daphne on *host*:*port*, as ``python -m daphne -b host -p port orchestrator.asgi:application``.
+
+    Two optional speed-ups daphne's libraries take when they are installed cost memory and buy
+    nothing here: Twisted imports pyOpenSSL and cryptography for TLS (~4 MiB), which this daphne
+    never serves (plain HTTP on the bound address; TLS is the reverse proxy's, docs/DEPLOY.md), and
+    autobahn's NVX compiles its C declarations with pycparser at import (~1 MiB) to validate UTF-8
+    faster in websocket frames far larger than a chat message.
+    """
+    # A None entry makes ``import OpenSSL`` fail, so Twisted serves without TLS support.
+    sys.modules.setdefault("OpenSSL", None)  # type: ignore[arg-type]
+    os.environ.setdefault("AUTOBAHN_USE_NVX", "0")
     from daphne.cli import CommandLineInterface
 
     CommandLineInterface().run(["-b", host, "-p", str(port), "orchestrator.asgi:application"])
@@ -143,11 +154,8 @@ def run_web(host: str, port: int) -> int:
 
 
 def run_workers() -> int:
-    """The Django-Q2 cluster, as ``manage.py qcluster``: returns once its sentinel has stopped."""
-    from django_q.cluster import Cluster
+    """The Django-Q2 cluster, its sentinel being this process (orchestrator/queue/sentinel.py):
+    returns once it has stopped."""
+    from orchestrator.queue import sentinel
 
-    cluster = Cluster()
-    cluster.start()
-    if cluster.sentinel is not None:
-        cluster.sentinel.join()  # SIGTERM runs Cluster.stop() (its handler) meanwhile
-    return 0
+    return sentinel.run()

@@ -13,8 +13,8 @@ sentinel, workers) is killed PID by PID, so shutdown never hangs; the tasks thos
 held go back to the queue (:func:`~orchestrator.queue.claim.tasks_hand_back`), so nothing is lost
 and the interruption does not count as a failed attempt.
 
-A child that dies is restarted with exponential backoff; a qcluster's orphaned sentinel and
-workers are killed first, so two clusters never serve the same queue from one supervisor.
+A child that dies is restarted with exponential backoff; what it left in its session (the
+cluster's pusher and workers) is killed first, so two clusters never serve the same queue from one supervisor.
 With ``--dev`` the children (not the supervisor) restart when a Python file of the project
 changes: start-up work (migrations, schedule sync, ``--run-at-start``) is not repeated.
 """

@@ -11,17 +11,17 @@ rejected key or request is permanent and says so.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
-
 from integrations.base import IntegrationContext, IntegrationError
-from integrations.egress import guarded_transport
+
+if TYPE_CHECKING:  # httpx (~9 MiB) is imported when a research call is made, not by every process
+    import httpx
 
 DEFAULT_API_URL = "https://generativelanguage.googleapis.com"
 DEFAULT_MODEL = "gemini-2.5-flash"
-TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+TIMEOUT_S, CONNECT_TIMEOUT_S = 120.0, 10.0
 MAX_SOURCES = 20
 
 # Test seam: a transport to use instead of the guarded one.
@@ -88,7 +88,12 @@ def web_research(ctx: IntegrationContext, inputs: Mapping[str, Any]) -> str:
     model = str(ctx.settings.get("model") or DEFAULT_MODEL)
     request = {"contents": [{"parts": [{"text": inputs["prompt"]}]}], "tools": [{"google_search": {}}]}
     url = f"{api_url}/v1beta/models/{quote(model, safe='')}:generateContent"
-    with httpx.Client(transport=TRANSPORT or guarded_transport(), timeout=TIMEOUT) as client:
+    import httpx
+
+    from integrations.egress_http import guarded_transport
+
+    timeout = httpx.Timeout(TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+    with httpx.Client(transport=TRANSPORT or guarded_transport(), timeout=timeout) as client:
         try:
             response = client.post(url, json=request, headers={"x-goog-api-key": key})
         except httpx.TransportError as exc:

@@ -8,12 +8,24 @@ of one act task share one client (:func:`integrations.github.client.task_client`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from integrations.base import ActionOutcome, ActionSpec, IntegrationError, PlatformContext, Tier
-from integrations.github.client import task_client
 from integrations.github.items import JSON
+
+if TYPE_CHECKING:
+    from integrations.base import IntegrationContext
+    from integrations.github.client import GithubClient
+
+
+def task_client(ctx: IntegrationContext) -> GithubClient:
+    """:func:`integrations.github.client.task_client`, imported when an action runs: the client
+    imports httpx (~9 MiB), which no idle process needs."""
+    from integrations.github.client import task_client as shared_client
+
+    return shared_client(ctx)
+
 
 MAX_LABEL = 50  # GitHub's own limit on a label name
 MAX_COMMENT = 65_536

@@ -4,9 +4,13 @@ beyond the client's bounded ones."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from integrations.base import CheckResult, IntegrationContext, IntegrationError
-from integrations.github.client import GithubClient
 from integrations.github.config import GithubSettings, context_settings
+
+if TYPE_CHECKING:  # the client imports httpx (~9 MiB): only when a GitHub call is made
+    from integrations.github.client import GithubClient
 
 HEADROOM = 0.1  # warn below 10 % of the hourly budget
 
@@ -45,6 +49,8 @@ def github_checks(ctx: IntegrationContext) -> list[CheckResult]:
     except IntegrationError as exc:
         return [CheckResult(f"{label}:settings", False, str(exc))]
     results: list[CheckResult] = []
+    from integrations.github.client import GithubClient
+
     with GithubClient(settings) as client:
         try:
             results.append(_credentials(client, settings, f"{label}:token"))

@@ -32,7 +32,7 @@ import httpx
 from typing_extensions import Unpack
 
 from integrations.base import IntegrationContext, IntegrationError
-from integrations.egress import guarded_transport
+from integrations.egress_http import guarded_transport
 from integrations.github import auth
 from integrations.github.config import API_VERSION, GithubSettings, context_settings
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integrations.base import Collected, IntegrationError, PlatformContext
-from integrations.github.client import DIFF_MEDIA, GithubClient
 from integrations.github.config import context_settings
 from integrations.github.items import JSON, is_pull_request, labels_of, split_key, text
 from orchestrator.llm.framing import LONG_BODY_LIMIT, SHORT_FIELD_LIMIT, prepare
+
+if TYPE_CHECKING:  # the client imports httpx (~9 MiB): only when a GitHub call is made
+    from integrations.github.client import GithubClient
 
 logger = logging.getLogger(__name__)
 DIFF_MAX_BYTES = 1_000_000  # far more than the LLM sees; bounds memory for a 10 MB diff
@@ -106,6 +108,8 @@ def _object(client: GithubClient, path: str, what: str) -> JSON:
 
 
 def collect_pull(client: GithubClient, key: str) -> Collected:
+    from integrations.github.client import DIFF_MEDIA
+
     repo, number = split_key(key)
     what = f"pull request {key}"
     pull = _object(client, f"/repos/{repo}/pulls/{number}", what)
@@ -131,6 +135,8 @@ def collect_issue(client: GithubClient, key: str) -> Collected:
 
 
 def _collect(ctx: PlatformContext, keys: list[str], one: Any) -> Iterator[Collected]:
+    from integrations.github.client import GithubClient
+
     with GithubClient(context_settings(ctx)) as client:
         for key in keys:
             try:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integrations.base import Discovered, PlatformContext
-from integrations.github.client import GithubClient
 from integrations.github.config import GithubSettings, context_settings, option_limit
 from integrations.github.items import JSON, MalformedItem, common_fields, is_pull_request
+
+if TYPE_CHECKING:  # the client imports httpx (~9 MiB): only when a GitHub call is made
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ def discover(
     options = dict(ctx.options)
     limit = option_limit(options)
     found: dict[str, Discovered] = {}
+    from integrations.github.client import GithubClient
+
     with GithubClient(settings) as client:
         for query in queries(settings, options):
             for result in client.search_issues(query, what=f"{what} of {settings.user}", limit=limit):

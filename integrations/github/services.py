@@ -8,11 +8,13 @@ and URL — is the markdown the core routes (into the conversation, for a chat p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integrations.base import ChatProposal, IntegrationContext, IntegrationError, ServiceSpec
-from integrations.github.client import GithubClient
 from integrations.github.config import context_settings
+
+if TYPE_CHECKING:  # the client imports httpx (~9 MiB): only when a GitHub call is made
+    pass
 
 INPUT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -46,6 +48,8 @@ def create_issue(ctx: IntegrationContext, inputs: dict[str, Any]) -> str:
     repo = settings.repo(inputs["repo"])
     assert repo is not None
     body = {"title": inputs["title"], "body": inputs.get("body") or ""}
+    from integrations.github.client import GithubClient
+
     with GithubClient(settings) as client:
         made = client.json(
             "POST", f"/repos/{repo.full_name}/issues", what=f"a new issue in {repo.full_name}", body=body

@@ -1,8 +1,9 @@
 """Recording one outbound request in the egress ledger (:class:`~orchestrator.models.EgressRecord`).
 
-Called by the outbound seams themselves — the LLM transport, :class:`integrations.egress.GuardedTransport`,
-the one-click unsubscribe POST — so no caller can forget. Recording never breaks the request it
-describes: a failure to write is logged, not raised.
+Called by the outbound seams themselves — the LLM transport,
+:class:`integrations.egress_http.GuardedTransport`, the one-click unsubscribe POST — so no caller
+can forget. Recording never breaks the request it describes: a failure to write is logged, not
+raised.
 """
 
 from __future__ import annotations

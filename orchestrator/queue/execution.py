@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import random
 import socket
+import sys
 import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-import httpx
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -33,7 +33,6 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
     socket.timeout,
-    httpx.TransportError,
 )
 
 
@@ -61,7 +60,15 @@ def is_permanent(exc: BaseException) -> bool:
     declared = getattr(exc, "permanent", None)
     if declared is not None:
         return bool(declared)
-    return not isinstance(exc, TRANSIENT_ERRORS)
+    return not isinstance(exc, TRANSIENT_ERRORS) and not _is_http_transport_error(exc)
+
+
+def _is_http_transport_error(exc: BaseException) -> bool:
+    """An httpx connection or timeout error (transient). httpx is not imported for this: it costs
+    ~9 MiB per tree (its CLI pulls in rich, click, pygments) and an exception of it can only exist
+    once the handler that raised it imported it."""
+    httpx = sys.modules.get("httpx")
+    return httpx is not None and isinstance(exc, httpx.TransportError)
 
 
 def execute(task_pk: int, claimed_attempt: int) -> None:

@@ -1,4 +1,4 @@
-"""The shared outbound guard as httpx clients use it (``integrations.egress.GuardedTransport``):
+"""The shared outbound guard as httpx clients use it (``integrations.egress_http.GuardedTransport``):
 internal addresses refused unless ``STEWARD_OUTBOUND_ALLOW`` names them, and an allowed HTTPS host
 reached at its checked address with the certificate verified for its name."""
 
@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from integrations.base import IntegrationError
-from integrations.egress import GuardedTransport
+from integrations.egress_http import GuardedTransport
 from tests.email.https_server import HttpsServer, https_server_running
 from tests.email.tls import make_ca
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from integrations.egress import GuardedTransport
+from integrations.egress_http import GuardedTransport
 from integrations.email.outbound import post_form
 from orchestrator.egress.scope import egress_scope
 from orchestrator.models import EgressRecord

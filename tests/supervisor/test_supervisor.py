@@ -74,6 +74,31 @@ def test_ctrl_c_stops_within_3_seconds_and_hands_a_busy_task_back(
     assert (busy.status, busy.attempts, busy.claimed_by) == ("pending", 0, "")  # claimed again at start
 
 
+def test_the_task_of_a_worker_killed_mid_task_runs_again(
+    start_supervisor: StartSupervisor, supervisor_db: QueueDatabase
+):
+    """The forked cluster (its sentinel is the supervisor's child) replaces a dead worker, and the
+    task it held is claimed again once its lease ends."""
+    supervisor = start_supervisor(STEWARD_Q_TIMEOUT="3", STEWARD_Q_RETRY="5")
+    log = supervisor_db.data_dir / "starts.jsonl"
+    task = enqueue("test.hang_first_attempt", {"log": str(log)}, priority=5)
+    (first,) = wait_until(lambda: read_starts(log), timeout=20, what="the first attempt")
+    cluster = supervisor.children()["workers"]
+    assert first["pid"] in session_pids(cluster)
+    processes = len(session_pids(cluster))  # the sentinel, its pusher and workers
+
+    os.kill(first["pid"], signal.SIGKILL)
+
+    def done() -> bool:
+        task.refresh_from_db()
+        return task.status == "done"
+
+    wait_until(done, timeout=40, what="the task to run again")
+    assert [s["attempt"] for s in read_starts(log)] == [1, 2]
+    wait_until(lambda: len(session_pids(cluster)) == processes, timeout=10, what="a worker in its place")
+    assert first["pid"] not in session_pids(cluster)
+
+
 def test_sigterm_stops_every_child_within_a_bounded_time(start_supervisor: StartSupervisor):
     supervisor = start_supervisor()
     pids = supervisor.all_pids()
