@@ -35,3 +35,22 @@ def test_an_enum_without_low_and_medium_is_still_scored_over_its_own_values() ->
     (asked,) = answers.questions(frame({"item": "x"}), schema)
 
     assert asked.options == ("minor", "major")
+
+
+def test_a_decision_point_moves_the_answer_but_keeps_it_a_probability() -> None:
+    schema = questions_schema(
+        {"requires_response": {"prompt": "answer?", "type": "boolean"}, "priority": PRIORITY}
+    )
+    asked = answers.questions(frame({"item": "x"}), schema)
+    scored = {"requires_response": {"yes": 0.6, "no": 0.4}, "priority": {"yes": 0.6, "no": 0.4}}
+
+    plain = answers.values_from_scores("p-test", schema, asked, scored)
+    strict = answers.values_from_scores(
+        "p-test", schema, asked, scored, decide_at={"requires_response": 0.62}
+    )
+
+    assert (plain["requires_response"], plain["priority"]) == (True, "medium")
+    # The bundled model says yes at 0.6 to nearly everything: below its decision point it is a no.
+    assert (strict["requires_response"], strict["priority"]) == (False, "low")
+    p_yes = strict.answers["requires_response"]["p"]["yes"]
+    assert 0.45 < p_yes < 0.5

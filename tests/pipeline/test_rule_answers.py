@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrations.email.parsing import parse_message
-from orchestrator.llm.evaluation import demo_classifications
+from orchestrator.llm.evaluation import DEFAULT_CORPUS, demo_classifications
 from orchestrator.pipeline.rule_answers import rule_answers
 
 
@@ -65,3 +65,20 @@ def test_people_answering_from_shared_mailboxes_are_left_to_the_model() -> None:
         answers = decided(message(sender))
         assert "human" not in answers, sender
         assert "requires_response" not in answers, sender
+
+
+def corpus(name: str) -> dict[str, tuple[object, str]]:
+    return decided((DEFAULT_CORPUS / name).read_bytes())
+
+
+def test_an_invitation_awaiting_my_answer_needs_a_response_this_week_and_a_cancellation_none() -> None:
+    invite = corpus("046-calendar-invite-planning.eml")  # a colleague's REQUEST, me NEEDS-ACTION
+    assert invite["requires_response"] == (True, "invitation awaiting my answer")
+    assert invite["priority"] == ("medium", "invitation awaiting my answer")
+    assert "human" not in invite  # people send invitations, and so do booking systems
+
+    assert corpus("048-calendar-cancel.eml")["requires_response"] == (False, "calendar cancel")
+    # A booking system's invitation is automated mail first: no RSVP rule, no priority.
+    dentist = corpus("047-calendar-invite-dentist.eml")
+    assert dentist["requires_response"] == (False, "notification sender address")
+    assert "priority" not in dentist
