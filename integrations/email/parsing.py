@@ -116,6 +116,14 @@ def _is_noreply(address: str | None) -> bool:
     return bool(address) and bool(_NOREPLY.match((address or "").split("@", 1)[0]))
 
 
+def _is_auto_submitted(msg: Message) -> bool:
+    """Machine-sent by its own account: ``Auto-Submitted`` other than ``no`` (RFC 3834), or
+    ``Precedence: bulk/junk/auto_reply``. (``Precedence: list`` is not: people post to lists.)"""
+    auto = (headers.first(msg, "Auto-Submitted") or "").split(";", 1)[0].strip().lower()
+    precedence = (headers.first(msg, "Precedence") or "").strip().lower()
+    return (bool(auto) and auto != "no") or precedence in {"bulk", "junk", "auto_reply"}
+
+
 def _first_id(value: str | None) -> str | None:
     found = headers.message_ids(value)
     return found[0] if found else None
@@ -179,6 +187,7 @@ def parse_message(
         "root_domain": _safe("root_domain", lambda: root_domain(domain), domain),
         "authentication": auth,
         "is_noreply": _is_noreply(from_address),
+        "is_auto_submitted": _safe("auto_submitted", lambda: _is_auto_submitted(msg), False),
         "is_reply": is_reply,
         "is_forward": is_forward,
         "is_read": SEEN in flag_set,

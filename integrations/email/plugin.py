@@ -9,9 +9,9 @@ SNAPSHOT_FIELDS = frozenset(
     {
         "uid", "folder", "message_id", "fingerprint", "from_address", "from_name", "to_addresses",
         "cc_addresses", "reply_to", "subject", "date", "received_at", "domain", "root_domain",
-        "authentication", "is_noreply", "is_reply", "is_forward", "is_read", "is_starred",
-        "is_answered", "has_attachments", "is_calendar_event", "calendar", "is_unsubscribable",
-        "unsubscribe_url", "list_id", "in_reply_to", "references", "size",
+        "authentication", "is_noreply", "is_auto_submitted", "is_reply", "is_forward", "is_read",
+        "is_starred", "is_answered", "has_attachments", "is_calendar_event", "calendar",
+        "is_unsubscribable", "unsubscribe_url", "list_id", "in_reply_to", "references", "size",
     }
 )  # fmt: skip
 

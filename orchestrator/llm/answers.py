@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.llm import prompts
+from orchestrator.llm import priority, prompts
 from orchestrator.llm.backends.base import ScoreQuestion
 from orchestrator.llm.framing import TRUNCATION_NOTE, Framed, frame
 
@@ -29,6 +29,12 @@ CONTENT_FREE_ITEMS = ("From: \nName: \nTo: \nSubject: \nDate: \nBody:\n",)
 _NAME_SEPARATOR = "\x00"
 # An answer this close to a coin toss is reported as uncertain (the audit log says so).
 UNCERTAIN_MARGIN = 0.1
+
+# Where the bundled model's calibrated "yes" really starts, per well-known question: SmolLM2-135M
+# says yes to "does this email require a response from me?" for nearly every item that reaches it
+# (P 0.55-0.70). Measured on the corpus (docs/BENCHMARKS.md, with a leave-one-out check), for the
+# default model only: a profile with its own GGUF gets plain calibration.
+DEFAULT_MODEL_DECIDE_AT: dict[str, float] = {"requires_response": 0.62}
 
 _baselines: dict[tuple[str, str, tuple[str, ...]], dict[str, float]] = {}
 _baselines_lock = threading.Lock()
@@ -77,11 +83,19 @@ def score_input(item_text: str) -> Framed:
     return frame({"item": item_text}, limits={"item": prompts.SCORE_INPUT_LIMIT})
 
 
+def _asked(name: str, prop: dict[str, Any]) -> dict[str, Any]:
+    """The property the model is really asked (``priority`` becomes a yes/no question)."""
+    return priority.proxy_prop() if priority.applies(name, prop) else prop
+
+
 def questions(framed: Framed, schema: dict[str, Any]) -> list[ScoreQuestion]:
-    return [
-        ScoreQuestion(name, prompts.scoring_messages(framed, prop), prompts.score_options(prop))
-        for name, prop in schema["properties"].items()
-    ]
+    result = []
+    for name, prop in schema["properties"].items():
+        asked = _asked(name, prop)
+        result.append(
+            ScoreQuestion(name, prompts.scoring_messages(framed, asked), prompts.score_options(asked))
+        )
+    return result
 
 
 def baseline_key(profile_name: str, question: ScoreQuestion) -> tuple[str, str, tuple[str, ...]]:
@@ -126,6 +140,16 @@ def calibrated(probabilities: dict[str, float], baseline: dict[str, float] | Non
     return {k: w / total for k, w in weights.items()}
 
 
+def recentred(probabilities: dict[str, float], at: float | None) -> dict[str, float]:
+    """Yes/no *probabilities* shifted (in log-odds) so that P(yes) = *at* becomes an even 0.5."""
+    yes = probabilities.get("yes")
+    if at is None or yes is None or set(probabilities) != {"yes", "no"}:
+        return probabilities
+    yes = min(max(yes, 1e-6), 1 - 1e-6)
+    odds = (yes / (1 - yes)) / (at / (1 - at))
+    return {"yes": odds / (1 + odds), "no": 1 / (1 + odds)}
+
+
 @dataclass(frozen=True)
 class Answer:
     value: Any
@@ -152,18 +176,30 @@ def values_from_scores(
     schema: dict[str, Any],
     asked: list[ScoreQuestion],
     probabilities: Mapping[str, dict[str, float]],
+    *,
+    decide_at: Mapping[str, float] | None = None,
 ) -> ScoredValues:
+    """The schema's values from the scored *probabilities*: calibrated on the empty item, then
+    re-centred where *decide_at* names the P(yes) from which a question's answer is yes (keyed by
+    question name; the ``priority`` proxy uses its question's, ``requires_response``)."""
     values: dict[str, Any] = {}
     answers: dict[str, dict[str, Any]] = {}
     for question in asked:
         with _baselines_lock:
             baseline = _baselines.get(baseline_key(profile_name, question))
         prop = schema["properties"][question.name]
-        result = answer(prop, calibrated(probabilities[question.name], baseline))
+        is_proxy = priority.applies(question.name, prop)
+        at = (decide_at or {}).get(priority.PROXY_NAME if is_proxy else question.name)
+        probs = recentred(calibrated(probabilities[question.name], baseline), at)
+        result = answer(_asked(question.name, prop), probs)
+        shown = result.probabilities
+        if is_proxy:
+            value, shown = priority.from_yes(result.probabilities.get("yes", 0.0), prop)
+            result = Answer(value, result.probabilities)
         values[question.name] = result.value
         answers[question.name] = {
             "by": "model",
-            "p": {k: round(v, 3) for k, v in result.probabilities.items()},
+            "p": {k: round(v, 3) for k, v in shown.items()},
             "uncertain": result.uncertain,
         }
     return ScoredValues(values, answers)

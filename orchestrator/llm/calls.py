@@ -168,7 +168,13 @@ def _score_item(
         record.attempts = 1
         record.model = scores.model or record.model
         record.add_tokens(scores.prompt_tokens, 0)
-        return answers.values_from_scores(profile.name, schema, asked, scores.probabilities)
+        # The decision points were measured for the bundled model; a GGUF of one's own gets none.
+        decide_at = (
+            answers.DEFAULT_MODEL_DECIDE_AT if profile.backend == "embedded" and not profile.model else None
+        )
+        return answers.values_from_scores(
+            profile.name, schema, asked, scores.probabilities, decide_at=decide_at
+        )
     except Exception as exc:
         _note_failure(record, exc)
         raise

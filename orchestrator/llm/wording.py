@@ -40,6 +40,10 @@ _AUTOMATED = re.compile(
     re.IGNORECASE,
 )
 LEAD_CHARS = 400  # how far into the body a notice still counts as what the message is about
+# A question mark (ASCII or full-width) in the message's own text; links and quoted lines removed
+# first (a tracking URL's "?utm=…", the earlier message a reply quotes).
+_QUESTION = re.compile(r"[?？]")
+_LINKS = re.compile(r"\S+://\S+|www\.\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,31 @@ def _automated(kind: str, subject: str, body: str) -> WordingAnswer | None:
     return None
 
 
+def asks_a_question(body: str) -> bool:
+    """The first lines of the body, links and quoted text left out, ask a question."""
+    own = "\n".join(line for line in body[: LEAD_CHARS * 2].splitlines() if not line.lstrip().startswith(">"))
+    return bool(_QUESTION.search(_LINKS.sub("", own)))
+
+
+def _requires_response(kind: str, subject: str, body: str) -> WordingAnswer | None:
+    automated = _automated(kind, subject, body)
+    if automated is None and asks_a_question(body):
+        return WordingAnswer(_yes(kind), "asks a question in its first lines")
+    return automated
+
+
+def _priority(values: tuple[str, ...], subject: str, body: str) -> WordingAnswer | None:
+    # A question to me wants an answer this week: "medium" (a model may still see more).
+    automated = _AUTOMATED.search(body[: LEAD_CHARS * 4]) is not None
+    if "medium" in values and "low" in values and not automated and asks_a_question(body):
+        return WordingAnswer("medium", "asks a question in its first lines")
+    return None
+
+
 KNOWN_QUESTIONS = {
     "user_agreement_update": _agreement_update,
     "human": _automated,
-    "requires_response": _automated,
+    "requires_response": _requires_response,
 }
 
 
@@ -94,6 +119,11 @@ def wording_answers(schema: Mapping[str, Any], item_text: str) -> dict[str, Word
     subject, body = _fields(item_text)
     found: dict[str, WordingAnswer] = {}
     for name, prop in (schema.get("properties") or {}).items():
+        if name == "priority" and prop.get("enum"):
+            found_priority = _priority(tuple(str(v) for v in prop["enum"]), subject, body)
+            if found_priority is not None:
+                found[name] = found_priority
+            continue
         decide = KNOWN_QUESTIONS.get(name)
         kind = (
             "boolean"
