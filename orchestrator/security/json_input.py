@@ -13,6 +13,7 @@ Every refusal is an :class:`InputError` whose detail names the limit or the prob
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -80,14 +81,17 @@ def text_problems(
     key_place: Callable[[str, Any], str] = _child,
     index_place: Callable[[str, int], str] = _child,
 ) -> Iterator[tuple[str, str]]:
-    """``(place, problem)`` for each string (key or value) in *value* that is not storable text; the
-    place of a mapping's value is ``key_place(place, key)``, of a list's ``index_place(place, i)``."""
+    """``(place, problem)`` for each string (key or value) in *value* that is not storable text, and
+    each number JSON cannot hold (YAML's ``.inf``, ``.nan``); the place of a mapping's value is
+    ``key_place(place, key)``, of a list's ``index_place(place, i)``."""
     pending: list[tuple[str, Any]] = [(where, value)]
     while pending:
         place, current = pending.pop()
         if isinstance(current, str):
             if (problem := text_problem(current)) is not None:
                 yield place, problem
+        elif isinstance(current, float) and not math.isfinite(current):
+            yield place, f"{current} is not a number JSON can store; give a finite number"
         elif isinstance(current, dict):
             for key, inner in current.items():
                 if isinstance(key, str) and (problem := text_problem(key)) is not None:

@@ -94,3 +94,15 @@ def test_text_no_database_can_store_is_refused_naming_its_path():
         "send UTF-8 text",
         "llms: a key contains a NUL character (U+0000), which text cannot hold",
     ]
+
+
+def test_an_infinite_number_is_refused_naming_its_path():
+    """A float no JSON column can hold, handed to the importer by a caller (the YAML loader refuses
+    ``.inf`` itself); Hypothesis found it in an LLM profile's parameters, where it reached the
+    database."""
+    document = {"llms": {"local": {"backend": "embedded", "parameters": {"temperature": float("inf")}}}}
+    with pytest.raises(ConfigError) as refused:
+        config_import(config=document, secrets={})
+    assert refused.value.problems == [
+        "llms.local.parameters.temperature: inf is not a number JSON can store; give a finite number"
+    ]
