@@ -92,6 +92,17 @@ class ResultDrain:
         self.pid = os.getpid()
         self.name = "result-drain"
         self._stopped = False
+        # Stopping, the sentinel closes the queue right after its STOP — in Django-Q2's layout the
+        # monitor reads it in a process of its own. Here closing also closes our reading end, so
+        # what the last workers put is read first.
+        close = result_queue.close
+
+        def drain_then_close() -> None:
+            self.drain()
+            close()
+            self._stopped = True
+
+        result_queue.close = drain_then_close  # type: ignore[method-assign]
 
     def is_alive(self) -> bool:
         self.drain()
@@ -102,6 +113,9 @@ class ResultDrain:
             try:
                 task = self.result_queue.get(block=False)
             except queue.Empty:
+                return
+            except (ValueError, OSError):  # closed: nothing more will come
+                self._stopped = True
                 return
             if task == "STOP":
                 self._stopped = True

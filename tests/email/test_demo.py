@@ -127,3 +127,31 @@ def test_setup_demo_queues_the_demo_run_only_for_a_fresh_data_dir(demo_data_dir:
     call_command("setup_demo", stdout=out)
     assert Task.objects.filter(type="email.inbox.check").count() == 1
     assert "no new run queued" in out.getvalue()
+
+
+def test_the_demo_flags_and_drafts_the_work_mail_that_needs_an_answer() -> None:
+    """The demo's one LLM-and-rule showcase: it must fire on the bundled model's answers for the
+    budget mail (medium: the model tells "needs an answer" from "does not", not high from medium)."""
+    from datetime import UTC, datetime
+
+    from integrations.email.plugin import INBOX
+    from orchestrator.config_io.yaml_format import load_yaml
+    from orchestrator.rules.automations import compile_automations
+    from orchestrator.rules.classifications import normalise_classifications
+    from orchestrator.rules.evaluate import evaluate
+
+    inbox = load_yaml((demo_dir() / "config.yaml").read_text())["integrations"][0]["platforms"]["inbox"]
+    compiled = compile_automations(
+        inbox["automations"],
+        platform=INBOX,
+        classifications=normalise_classifications(inbox["classifications"], INBOX.default_classifications),
+        scripts={},
+        services={},
+    )
+    assert compiled.errors == ()
+    assert compiled.warnings == ()
+    budget = demo_snapshot("work-budget-signoff").snapshot
+    answers = {"human": 0.55, "requires_response": True, "priority": "medium", "user_agreement_update": False}
+    planned = evaluate(budget, answers, compiled.automations, now=datetime.now(UTC))
+    assert [(p.name, p.argument is not None) for p in planned] == [("flag", False), ("draft_reply", True)]
+    assert evaluate(budget, {**answers, "priority": "low"}, compiled.automations, now=datetime.now(UTC)) == []
