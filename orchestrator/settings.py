@@ -239,5 +239,6 @@ LOGGING = {
     "loggers": {
         "django-q": {"level": "WARNING"},  # Django-Q2's logger name has a hyphen
         "daphne": {"level": "WARNING"},
+        "autobahn": {"level": "WARNING"},  # says at every start that its C parser is off (on purpose)
     },
 }
