@@ -108,16 +108,16 @@ def message_ids(mailbox: ImapHarness, folder: str) -> list[str]:
         conn.logout()
 
 
-def assert_archived_once(setup: Setup) -> None:
+def assert_archived_once(mailbox: ImapHarness, messages: int = MESSAGES, timeout: float = 60) -> None:
     """The run finished; at the source, in the ledger and in the audit: each message archived once."""
-    run = wait_for_the_run(timeout=60, what="the run to finish after the worker was killed")
+    run = wait_for_the_run(timeout=timeout, what="the run to finish after the kill")
     assert run.status == "done", run.status
     failed = Task.objects.filter(status="failed")
     assert not failed.exists(), list(failed.values_list("type", "error"))
-    expected = sorted(f"<{n}@test.example>" for n in range(1, MESSAGES + 1))
-    assert message_ids(setup.mailbox, "INBOX") == []
-    assert sorted(message_ids(setup.mailbox, "Archive")) == expected  # each once
-    assert Item.objects.count() == MESSAGES
+    expected = sorted(f"<{n}@test.example>" for n in range(1, messages + 1))
+    assert message_ids(mailbox, "INBOX") == []
+    assert sorted(message_ids(mailbox, "Archive")) == expected  # each once
+    assert Item.objects.count() == messages
     records = ActionRecord.objects.filter(action="archive")
     assert Counter(records.values_list("item__key", flat=True)) == Counter(
         {key: 1 for key in Item.objects.values_list("key", flat=True)}
@@ -151,7 +151,7 @@ def collect_unheard(dovecot: Dovecot, workers: Clusters) -> Iterator[Setup]:
 def test_a_move_done_before_its_worker_is_killed_is_reconciled_not_repeated(moved_unheard: Setup) -> None:
     setup = moved_unheard
     kill_the_trapped_worker(setup)
-    assert_archived_once(setup)
+    assert_archived_once(setup.mailbox)
     # The interrupted move was found done on the retry: the ledger and the audit say so.
     item = trapped_item(setup)
     record = ActionRecord.objects.get(action="archive", item=item)
@@ -167,7 +167,7 @@ def test_a_move_done_before_its_worker_is_killed_is_reconciled_not_repeated(move
 def test_a_move_cut_before_the_server_saw_it_is_done_once_on_the_retry(move_unsent: Setup) -> None:
     setup = move_unsent
     kill_the_trapped_worker(setup)
-    assert_archived_once(setup)
+    assert_archived_once(setup.mailbox)
     item = trapped_item(setup)
     record = ActionRecord.objects.get(action="archive", item=item)
     assert record.summary.startswith("moved from INBOX to Archive"), record.summary
@@ -184,7 +184,7 @@ def test_a_worker_killed_mid_collect_leaves_each_message_collected_and_archived_
 ) -> None:
     setup = collect_unheard
     kill_the_trapped_worker(setup)
-    assert_archived_once(setup)
+    assert_archived_once(setup.mailbox)
     collects = Task.objects.filter(type="email.inbox.collect")
     assert collects.filter(attempts__gte=2).exists(), list(collects.values_list("attempts", "status"))
     assert not ActionRecord.objects.exclude(status="done").exists()
