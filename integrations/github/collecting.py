@@ -10,6 +10,7 @@ is reported on the run and skipped; the rest of the batch goes on.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,16 @@ def _identity(repo: str, found: JSON) -> JSON:
     }
 
 
-def pull_snapshot(repo: str, pull: JSON) -> JSON:
+_DIFF_FILE = re.compile(r"^diff --git a/(.+?) b/(.+)$", re.MULTILINE)
+
+
+def diff_files(diff: str) -> list[str]:
+    """The paths a unified diff changes, in order (the new name of a renamed file)."""
+    return [match.group(2) for match in _DIFF_FILE.finditer(diff)]
+
+
+def pull_snapshot(repo: str, pull: JSON, files: list[str] | None = None) -> JSON:
+    """The pull request's state; *files* are the changed paths read from its diff, when known."""
     merged = pull.get("merged") is True or bool(pull.get("merged_at"))
     head = pull.get("head") or {}
     base = pull.get("base") or {}
@@ -63,6 +73,7 @@ def pull_snapshot(repo: str, pull: JSON) -> JSON:
         "head_sha": head.get("sha"),
         "base_branch": base.get("ref"),
         "body": prepare(text(pull.get("body")), LONG_BODY_LIMIT),
+        **({"files": files} if files is not None else {}),
     }
 
 
@@ -117,10 +128,12 @@ def collect_pull(client: GithubClient, key: str) -> Collected:
         "GET", f"/repos/{repo}/pulls/{number}", what=f"the diff of {what}", accept=DIFF_MEDIA,
         max_bytes=DIFF_MAX_BYTES,
     )  # fmt: skip
-    diff = prepare(diff_reply.body.decode("utf-8", errors="replace"), LONG_BODY_LIMIT)
+    full = diff_reply.body.decode("utf-8", errors="replace")
+    diff = prepare(full, LONG_BODY_LIMIT)
     if diff_reply.truncated and not diff.endswith("(truncated)"):
         diff += "\n… (truncated)"
-    snapshot = pull_snapshot(repo, pull)
+    # A cut diff may miss files: the rules use the list only when it counts changed_files.
+    snapshot = pull_snapshot(repo, pull, diff_files(full))
     return Collected(key=key, snapshot=snapshot, llm_input=pull_llm_input(snapshot, diff))
 
 

@@ -214,8 +214,9 @@ def prepare_github(item: CorpusItem) -> Prepared:
         raise CorpusError(f"{item.name} is not a GitHub pull request or issue (no repository URL)")
     questions = github_classifications()
     if "head" in found or "diff_url" in found:  # GET /repos/{repo}/pulls/{n}
-        snapshot = collecting.pull_snapshot(repo, found)
-        diff = prepare(item.diff.decode("utf-8", errors="replace"), LONG_BODY_LIMIT)
+        full = item.diff.decode("utf-8", errors="replace")
+        snapshot = collecting.pull_snapshot(repo, found, collecting.diff_files(full))
+        diff = prepare(full, LONG_BODY_LIMIT)
         return Prepared(snapshot, collecting.pull_llm_input(snapshot, diff), questions["pull_requests"])
     snapshot = collecting.issue_snapshot(repo, found)
     return Prepared(snapshot, collecting.issue_llm_input(snapshot), questions["issues"])

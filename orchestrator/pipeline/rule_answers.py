@@ -3,7 +3,8 @@
 The email snapshot already knows things no model needs to guess: a ``noreply`` sender, an
 ``Auto-Submitted``/``Precedence: bulk`` header, a one-click ``List-Unsubscribe`` (bulk mail), a
 known CI sender, a sender address that only sends notifications (``billing@``, ``receipts@``), an
-invitation awaiting my answer. For the well-known classification names (:data:`KNOWN_QUESTIONS`:
+invitation awaiting my answer; for GitHub, the changed files, the diff's size and the labels
+(:mod:`.github_rules`). For the well-known classification names (:data:`KNOWN_QUESTIONS`:
 the demo's and the email defaults') such a feature decides the answer;
 the model is asked only the rest, and the audit log says which of the two answered.
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrations.base import ClassificationSpec
+from orchestrator.pipeline import github_rules
 
 # Senders whose mail is a machine's report about a build: local parts and display-name marks.
 _CI_LOCAL = re.compile(r"^(builds?|ci|jenkins|buildbot|deploy|coverage|gitlab-ci|travis)$", re.IGNORECASE)
@@ -120,11 +122,25 @@ def _agreement_update(spec: ClassificationSpec, snapshot: Mapping[str, Any]) -> 
     return RuleAnswer(_not(spec.type), "personal sender, not bulk mail")
 
 
+def _github(decide: Any) -> Any:
+    """A :mod:`.github_rules` rule as a :data:`KNOWN_QUESTIONS` entry."""
+
+    def rule(spec: ClassificationSpec, snapshot: Mapping[str, Any]) -> RuleAnswer | None:
+        found = decide(spec, snapshot)
+        return RuleAnswer(*found) if found is not None else None
+
+    return rule
+
+
 KNOWN_QUESTIONS = {
     "human": _human,
     "requires_response": _requires_response,
     "priority": _priority,
     "user_agreement_update": _agreement_update,
+    # The GitHub platforms' defaults: they answer only from a pull request's or issue's fields.
+    "documentation_only": _github(github_rules.documentation_only),
+    "complexity": _github(github_rules.complexity),
+    "urgency": _github(github_rules.urgency),
 }
 
 

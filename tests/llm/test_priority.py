@@ -54,3 +54,18 @@ def test_a_decision_point_moves_the_answer_but_keeps_it_a_probability() -> None:
     assert (strict["requires_response"], strict["priority"]) == (False, "low")
     p_yes = strict.answers["requires_response"]["p"]["yes"]
     assert 0.45 < p_yes < 0.5
+
+
+def test_the_bundled_model_says_documentation_only_only_when_it_is_very_sure() -> None:
+    schema = questions_schema({"documentation_only": {"prompt": "only docs?", "type": "boolean"}})
+    asked = answers.questions(frame({"item": "x"}), schema)
+    decide_at = answers.DEFAULT_MODEL_DECIDE_AT
+
+    def says(p_yes: float) -> object:
+        scored = {"documentation_only": {"yes": p_yes, "no": 1 - p_yes}}
+        return answers.values_from_scores("p-test", schema, asked, scored, decide_at=decide_at)[
+            "documentation_only"
+        ]
+
+    # The 135M model gives 0.5-0.73 to pull requests that change code: those are a no.
+    assert (says(0.6), says(0.72), says(0.9)) == (False, False, True)
