@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from orchestrator.models import ActionRecord, Integration, Item, PlatformConfig, Task
+from orchestrator.models import ActionRecord, Item, Task
 from orchestrator.running.triggers import integration_trigger
 from tests.email.conftest import _ensure_dovecot, scratch, test_ca
-from tests.email.dovecot import PASSWORD, Dovecot
+from tests.email.dovecot import Dovecot
 from tests.email.harness import ImapHarness, make_message
 from tests.email.tls import TestCA
+from tests.fault.email_home import archiving_integration
 from tests.fault.outcomes import assert_audit_chain_intact
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import Clusters, cluster_is_up, wait_for_the_run, wait_until
@@ -62,18 +63,7 @@ def test_a_run_completes_after_dovecot_is_restarted_mid_run(
 ):
     mailbox = ImapHarness(own_dovecot, "restart")
     mailbox.seed([make_message(n) for n in range(1, MESSAGES + 1)])
-    integration = Integration.objects.create(
-        type="email", name="home", settings=mailbox.settings, secrets={"password": PASSWORD}
-    )
-    config = PlatformConfig(
-        integration=integration,
-        name="inbox",
-        options={"limit": 500},
-        classifications={},  # deterministic rules only: this test is about IMAP, not the LLM
-        automations=[{"name": "file", "when": {"domain": "example.org"}, "then": "archive"}],
-    )
-    config.full_clean()
-    config.save()
+    archiving_integration(mailbox.settings)
     start_cluster(workers, "default")
     integration_trigger("email.home")
 

@@ -26,12 +26,13 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings
 
-from orchestrator.models import ActionRecord, AuditEntry, Integration, Item, PlatformConfig, Task
+from orchestrator.models import ActionRecord, AuditEntry, Item, Task
 from orchestrator.running.triggers import integration_trigger
 from orchestrator.supervision import session_pids
 from tests.email.conftest import dovecot, scratch, test_ca
 from tests.email.dovecot import PASSWORD, Dovecot
 from tests.email.harness import ImapHarness, make_message, message_id_of
+from tests.fault.email_home import archiving_integration
 from tests.fault.imap_tap import ImapTap, Trap
 from tests.fault.outcomes import assert_audit_chain_intact
 from tests.queue.processes import Clusters, cluster_is_up, wait_for_the_run, wait_until
@@ -59,21 +60,7 @@ def start(dovecot: Dovecot, workers: Clusters, trap: Trap, name: str) -> Iterato
     mailbox = ImapHarness(dovecot, f"kill-{name}-{time.monotonic_ns()}")
     mailbox.seed([make_message(n) for n in range(1, MESSAGES + 1)])
     with ImapTap(dovecot.plain_port, trap).running() as tap:
-        integration = Integration.objects.create(
-            type="email",
-            name="home",
-            settings={**mailbox.settings, "imap_port": tap.port},
-            secrets={"password": PASSWORD},
-        )
-        config = PlatformConfig(
-            integration=integration,
-            name="inbox",
-            options={"limit": 500},
-            classifications={},  # deterministic rules only: this test is about the act, not the LLM
-            automations=[{"name": "file", "when": {"domain": "example.org"}, "then": "archive"}],
-        )
-        config.full_clean()
-        config.save()
+        archiving_integration({**mailbox.settings, "imap_port": tap.port})
         since = time.time()
         # The workers decrypt the IMAP password this process stored: same key.
         key = ",".join(settings.FERNET_KEYS)

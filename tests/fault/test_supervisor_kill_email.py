@@ -11,11 +11,12 @@ import time
 
 from django.conf import settings
 
-from orchestrator.models import ActionRecord, Integration, PlatformConfig
+from orchestrator.models import ActionRecord
 from orchestrator.running.triggers import integration_trigger
 from tests.email.conftest import dovecot, scratch, test_ca
-from tests.email.dovecot import PASSWORD, Dovecot
+from tests.email.dovecot import Dovecot
 from tests.email.harness import ImapHarness, make_message
+from tests.fault.email_home import archiving_integration
 from tests.fault.test_email_worker_kill import assert_archived_once
 from tests.queue.databases import QueueDatabase
 from tests.queue.processes import wait_until
@@ -37,18 +38,7 @@ def test_an_email_run_survives_kill_9_of_the_whole_supervisor(
 ):
     mailbox = ImapHarness(dovecot, f"supervisor-kill-{time.monotonic_ns()}")
     mailbox.seed([make_message(n) for n in range(1, MESSAGES + 1)])
-    integration = Integration.objects.create(
-        type="email", name="home", settings=mailbox.settings, secrets={"password": PASSWORD}
-    )
-    config = PlatformConfig(
-        integration=integration,
-        name="inbox",
-        options={"limit": 500},
-        classifications={},  # deterministic rules only: this test is about the processes, not the LLM
-        automations=[{"name": "file", "when": {"domain": "example.org"}, "then": "archive"}],
-    )
-    config.full_clean()
-    config.save()
+    archiving_integration(mailbox.settings)
     # The workers decrypt the IMAP password this process stored: same key.
     env = {"STEWARD_LOG_LEVEL": "WARNING", "STEWARD_ENCRYPTION_KEY": ",".join(settings.FERNET_KEYS)}
     first = start_supervisor(**env)
