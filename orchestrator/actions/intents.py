@@ -29,11 +29,6 @@ def ledger_key(*, item_id: int | None, rule: str, action: str, parameters: Any) 
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def rule_digest(rule: Any) -> str:
-    """A stable identity for an automation's definition (``when``/``then``/``on_blocked``/``name``)."""
-    return hashlib.sha256(json.dumps(rule, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def ledger_action(kind: ActionKind, name: str) -> str:
     """How the ledger and approvals name an action: ``tag``, ``script:notify``, ``dummy.one.echo``."""
     return f"{SCRIPT_PREFIX}{name}" if kind is ActionKind.SCRIPT else name

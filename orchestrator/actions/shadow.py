@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from orchestrator.actions.gate import ActionResult, Outcome
-from orchestrator.actions.intents import ActionIntent, rule_digest
+from orchestrator.actions.intents import ActionIntent
 from orchestrator.audit import audit
 from orchestrator.models import ActionRecord, PlatformConfig, Task
 from orchestrator.refusals import Refusal
-from orchestrator.rules.automations import MODE_LIVE, is_shadow, rule_label
+from orchestrator.rules.automations import MODE_LIVE, is_shadow, rule_digest, rule_label
 from orchestrator.rules.safety import Decision, runtime_decision
 from orchestrator.rules.shadow import Agreement, ShadowRow, agreement
 

@@ -9,13 +9,12 @@ from typing import Any
 from django.db.models import F, Q
 from django.utils import timezone
 
-from orchestrator.actions.intents import rule_digest
 from orchestrator.models import Item, Task
 from orchestrator.models.config import script_reversibility, sensitive_inputs, service_reversibility
 from orchestrator.pipeline.context import StageContext, task_context
 from orchestrator.pipeline.next_stage import BATCH_SIZE, ActEntry, act_enqueue, evaluate_classified_enqueue
 from orchestrator.pipeline.platform_rules import PlatformRules, platform_rules
-from orchestrator.rules.automations import CompileResult, compile_automations
+from orchestrator.rules.automations import CompileResult, compile_automations, rule_digest
 from orchestrator.rules.evaluate import evaluate as evaluate_rules
 from orchestrator.rules.phases import Phase, in_phase
 from orchestrator.rules.planned import PlannedAction

@@ -9,6 +9,7 @@ evaluates — and is then blocked and recorded at run time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,6 +84,12 @@ def catalog_for(
         services=services,
         sensitive=sensitive or {},
     )
+
+
+def rule_digest(rule: Any) -> str:
+    """A stable identity for an automation's definition (``when``/``then``/``on_blocked``/``name``):
+    the ledger keys its actions by it, so two rules with one digest act once between them."""
+    return hashlib.sha256(json.dumps(rule, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def compile_automations(
@@ -173,7 +180,7 @@ def _repeat_warnings(
     # earlier rule can never act, or record a shadow row, on its own: say so instead of letting
     # the user wonder why it shows nothing.
     try:
-        definition = json.dumps(rule, sort_keys=True, default=str)
+        definition = rule_digest(rule)
     except (TypeError, ValueError):  # keys of mixed types cannot be sorted: no comparison, no warning
         return []
     earlier = first_of.setdefault(definition, automation)

@@ -4,7 +4,6 @@ extra threads that only use a slot nobody else waits for."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 
@@ -14,15 +13,11 @@ from orchestrator.llm.accounting import CallRows, accounted_together
 from orchestrator.llm.breaker import LLMCircuitOpen
 from orchestrator.models import LLMCall, LLMLease, LLMProfile
 from tests.llm.conftest import FaultServer, Reply
+from tests.llm.fixture_emails import questions_schema
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"interesting": {"type": "number", "minimum": 0, "maximum": 1, "description": "Is it?"}},
-    "required": ["interesting"],
-    "additionalProperties": False,
-}
+SCHEMA = questions_schema({"interesting": "Is it?"})
 UP = Reply(content='{"interesting": 0.9}')
 DOWN = Reply(status=500, body='{"error": "model not loaded"}')
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestrator.actions.intents import rule_digest
 from orchestrator.actions.replay import replay_integration
 from orchestrator.models import ActionRecord, Integration, Item
+from orchestrator.rules.automations import rule_digest
 from tests.hypothesis_profiles import examples
 from tests.pipeline.driving import configure, run_pipeline
 from tests.plugins import classifier
